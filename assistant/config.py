@@ -1,0 +1,87 @@
+"""Settings: defaults, overridden by a TOML file and then by ASSISTANT_* environment variables.
+
+Settings are built explicitly and passed in; nothing here runs at import time.
+
+>>> s = Settings.load(env={"ASSISTANT_TOP_K": "8"})
+>>> s.top_k
+8
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+DEFAULT_MODEL = "multilingual-e5-small"
+
+
+def _default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "legal-assistant")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the assistant, with working offline defaults."""
+
+    store_dir: str = "index"
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 selects the server mode
+    collection: str = "documents"
+    embedding_model: str = DEFAULT_MODEL  # the built-in e5, a sentence-transformers name, or a folder
+    model_cache_dir: str = dataclasses.field(default_factory=_default_cache_dir)
+    embed_batch_size: int = 32
+    chunk_min_chars: int = 100
+    chunk_max_chars: int = 400
+    top_k: int = 10
+    candidates: int = 50  # per retriever before fusion
+    rrf_k: int = 60
+    reranker: str | None = None  # a sentence-transformers CrossEncoder name or folder
+    answer_min_support: float = 0.5  # refusal threshold on the answer support score
+    max_question_chars: int = 2000
+    max_file_bytes: int = 200 * 1024 * 1024
+    llm_backend: str | None = None  # None | "openai" | "llamacpp"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key_env: str = "ASSISTANT_LLM_API_KEY"
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None, env: dict | None = None, **overrides) -> "Settings":
+        """Defaults < TOML file (``path`` or $ASSISTANT_CONFIG) < ASSISTANT_* env < keyword overrides."""
+        env = dict(os.environ) if env is None else env
+        values: dict = {}
+        path = path or env.get("ASSISTANT_CONFIG")
+        if path:
+            p = Path(path)
+            if not p.is_file():
+                raise FileNotFoundError(f"配置文件不存在 / settings file not found: {p}")
+            values.update(tomllib.loads(p.read_text(encoding="utf-8")))
+        known = {f.name: f for f in fields(cls)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise ValueError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        for name, f in known.items():
+            raw = env.get("ASSISTANT_" + name.upper())
+            if raw is not None:
+                values[name] = _coerce(raw, f)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(raw: str, f: dataclasses.Field):
+    kind = str(f.type)
+    if raw == "" and "None" in kind:
+        return None
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("float"):
+        return float(raw)
+    if kind.startswith("bool"):
+        return raw.lower() in ("1", "true", "yes", "on")
+    return raw

@@ -1,0 +1,123 @@
+"""Records that flow through the pipeline: Document, Chunk, Hit, Citation, Answer, Verdict."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("report", "law", "case", "other")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source file.
+
+    ``text`` is the whole text as loaded (for .txt/.md the decoded file, newlines kept);
+    every offset in the system points into it. ``skip_spans`` are (start, end) ranges of
+    boilerplate (web-page chrome such as 【关闭】) that chunking leaves out; the text itself
+    is never altered so offsets stay true.
+    """
+
+    source: str
+    text: str
+    title: str = ""
+    date: str | None = None  # ISO "YYYY-MM-DD" (or "YYYY-MM", "YYYY") when known
+    issuer: str | None = None
+    kind: str = "other"
+    format: str = "txt"
+    encoding: str | None = None
+    content_hash: str = ""
+    skip_spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def year(self) -> int | None:
+        """The publication year, or None."""
+        if self.date and self.date[:4].isdigit():
+            return int(self.date[:4])
+        return None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage cut from a document: ``document.text[start:end] == text``."""
+
+    source: str
+    start: int
+    end: int
+    text: str
+    section_path: tuple[str, ...] = ()
+    ordinal: int = 0
+    title: str = ""
+    kind: str = "other"
+    date: str | None = None
+    doc_hash: str = ""
+
+    @property
+    def id(self) -> str:
+        """Stable id: the document's content hash, position and offsets."""
+        return f"{self.doc_hash[:16]}:{self.ordinal}:{self.start}-{self.end}"
+
+    @property
+    def year(self) -> int | None:
+        if self.date and self.date[:4].isdigit():
+            return int(self.date[:4])
+        return None
+
+    @property
+    def section(self) -> str:
+        return " > ".join(self.section_path)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score (higher is better) and the scores behind it."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    rerank_score: float | None = None
+
+    @property
+    def source(self) -> str:
+        return self.chunk.source
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An exact span of a source: ``document.text[start:end] == quote``."""
+
+    source: str
+    start: int
+    end: int
+    quote: str
+    title: str = ""
+    section_path: tuple[str, ...] = ()
+    date: str | None = None
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "start": self.start, "end": self.end, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says for a question, with the citations and the passages it used."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    hits: tuple[Hit, ...] = ()
+    refused: bool = False
+    language: str = "zh"
+    seconds: float = 0.0
+    prompt: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verification of one claim: supported, contradicted or not_found."""
+
+    claim: str
+    label: str
+    evidence: tuple[Citation, ...] = ()
+    explanation: str = ""
+    compared: tuple[tuple[str, str], ...] = field(default_factory=tuple)
