@@ -110,6 +110,7 @@ class Answer:
     seconds: float = 0.0
     prompt: str | None = None
     notes: tuple[str, ...] = ()
+    support: float = 0.0  # how strongly the best evidence carries the question (refusal below threshold)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,44 @@
+"""Start the assistant in the browser: `python app.py` (indexes the bundled sample report on first run)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.indexing import print_progress
+from assistant.pipeline import Assistant
+from assistant.ui import build_ui
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="法律与政府报告问答助手（浏览器界面）")
+    p.add_argument("--host", help="监听地址（默认 127.0.0.1）")
+    p.add_argument("--port", type=int, help="端口（默认 7860）")
+    p.add_argument("--store", help="索引目录（默认 index/）")
+    p.add_argument("--chroma-url", help="Chroma 服务器地址")
+    p.add_argument("--docs", nargs="*", help="启动时索引的文件或文件夹（默认：索引为空时索引示例报告）")
+    args = p.parse_args(argv)
+    settings = Settings.load(store_dir=args.store, chroma_url=args.chroma_url, host=args.host, port=args.port)
+    assistant = Assistant(settings)
+    docs = args.docs if args.docs else ([str(SAMPLES)] if not assistant.store.documents() else [])
+    if docs:
+        print(f"正在索引 / indexing: {', '.join(docs)}（首次运行会先构建嵌入模型）", file=sys.stderr)
+        report = assistant.index(docs, progress=print_progress())
+        print(report.summary(), file=sys.stderr)
+        for source, message in report.errors.items():
+            print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
+    user, password = os.environ.get("ASSISTANT_USERNAME"), os.environ.get("ASSISTANT_PASSWORD")
+    demo = build_ui(assistant)
+    demo.launch(
+        server_name=settings.host, server_port=settings.port, auth=(user, password) if user and password else None,
+        show_error=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

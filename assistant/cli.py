@@ -1,0 +1,246 @@
+"""The `assistant` command: index, ask, search, eval and model management (also `python -m assistant`)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .config import Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # every failure ends in a message that says what to do
+        from .pipeline import QuestionError
+        from .store import IndexMismatchError
+
+        if isinstance(exc, (QuestionError, IndexMismatchError, FileNotFoundError, ValueError)):
+            print(f"错误 / error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        raise
+
+
+def _settings(args) -> Settings:
+    return Settings.load(
+        getattr(args, "config", None),
+        store_dir=getattr(args, "store", None),
+        chroma_url=getattr(args, "chroma_url", None),
+        embedding_model=getattr(args, "model", None),
+    )
+
+
+def _assistant(args):
+    from .pipeline import Assistant
+
+    return Assistant(_settings(args))
+
+
+def _filters(args):
+    from .retrieval import SearchFilters
+
+    return SearchFilters(
+        kinds=tuple(args.kind or ()), year_from=args.year_from, year_to=args.year_to, sources=tuple(args.source or ())
+    )
+
+
+# -- commands -------------------------------------------------------------------------------
+def cmd_index(args) -> int:
+    from .indexing import print_progress
+
+    assistant = _assistant(args)
+    report = assistant.index(args.paths, progress=None if args.quiet else print_progress())
+    for source, message in report.errors.items():
+        print(f"失败 / failed: {source}: {message}", file=sys.stderr)
+    print(report.summary())
+    if report.errors and not (report.added or report.updated or report.unchanged):
+        return EXIT_ERROR
+    return EXIT_PARTIAL if report.errors else EXIT_OK
+
+
+def cmd_ask(args) -> int:
+    assistant = _assistant(args)
+    if args.batch:
+        return _ask_batch(assistant, args.batch, args.out)
+    if not args.question:
+        print("请给出问题，或使用 --batch IN.jsonl --out OUT.jsonl / give a question or --batch", file=sys.stderr)
+        return EXIT_USAGE
+    answer = assistant.ask(" ".join(args.question), _filters(args))
+    if args.json:
+        print(json.dumps(answer_record(answer), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(answer.text)
+    shown = answer.citations or tuple(_nearest(answer))
+    if shown:
+        print("\n参考段落 / passages:" if answer.refused else "\n引用 / citations:")
+    for i, c in enumerate(shown, 1):
+        where = " > ".join(p for p in (c.title, *c.section_path) if p)
+        print(f"[{i}] {c.source}:{c.start}-{c.end}  {where}\n    {c.quote}")
+    return EXIT_OK
+
+
+def _nearest(answer, n: int = 3):
+    from .types import Citation
+
+    for h in answer.hits[:n]:
+        c = h.chunk
+        yield Citation(c.source, c.start, c.end, c.text, c.title, c.section_path, c.date)
+
+
+def _ask_batch(assistant, src: str, out: str | None) -> int:
+    if not out:
+        print("--batch 需要 --out OUT.jsonl / --batch needs --out", file=sys.stderr)
+        return EXIT_USAGE
+    rows = _read_jsonl(src)
+    failures = 0
+    with open(out, "w", encoding="utf-8") as fh:
+        for row in rows:
+            started = time.perf_counter()
+            try:
+                record = answer_record(assistant.ask(str(row.get("question", ""))))
+            except Exception as exc:
+                failures += 1
+                record = {"question": row.get("question"), "answer": "", "refused": True, "citations": [],
+                          "hits": [], "error": str(exc)}
+            record = {"id": row.get("id"), **record, "seconds": round(time.perf_counter() - started, 4)}
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"已写入 {len(rows)} 条到 {out}" + (f"（{failures} 条出错）" if failures else ""), file=sys.stderr)
+    return EXIT_PARTIAL if failures else EXIT_OK
+
+
+def answer_record(answer) -> dict:
+    """The DESIGN.md batch record of an answer."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "refused": answer.refused,
+        "citations": [c.to_json() for c in answer.citations],
+        "hits": [
+            {"source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end, "score": round(h.score, 6)}
+            for h in answer.hits
+        ],
+        "seconds": round(answer.seconds, 4),
+    }
+
+
+def cmd_search(args) -> int:
+    assistant = _assistant(args)
+    hits = assistant.search(" ".join(args.query), args.k, _filters(args))
+    if args.json:
+        print(json.dumps([
+            {"source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end, "score": h.score,
+             "title": h.chunk.title, "section_path": list(h.chunk.section_path), "kind": h.chunk.kind,
+             "date": h.chunk.date, "text": h.chunk.text} for h in hits
+        ], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not hits:
+        print("没有找到相关段落 / no passages found")
+    for i, h in enumerate(hits, 1):
+        c = h.chunk
+        where = " > ".join(p for p in (c.title, *c.section_path) if p)
+        print(f"{i:>2}. {h.score:.4f} {c.source}:{c.start}-{c.end}  {where}\n    {c.text[:160]}")
+    return EXIT_OK
+
+
+def cmd_eval(args) -> int:
+    from .evaluation import evaluate_qa, format_table
+
+    if not args.qa:
+        print("请用 --qa FILE 指定带标注的问题集 / give --qa FILE", file=sys.stderr)
+        return EXIT_USAGE
+    assistant = _assistant(args)
+    report = evaluate_qa(assistant, _read_jsonl(args.qa))
+    print(format_table(report))
+    print(json.dumps(report["summary"], ensure_ascii=False, indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
+def cmd_models(args) -> int:
+    from .embedding import build_default_model
+
+    settings = _settings(args)
+    path = build_default_model(settings.model_cache_dir)
+    print(f"默认嵌入模型已就绪 / default model ready: {path}")
+    return EXIT_OK
+
+
+def _read_jsonl(path: str) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8-sig") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise ValueError(f"{path} 第 {n} 行不是合法 JSON / line {n} is not valid JSON: {exc}") from None
+    return rows
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="assistant", description="中文法律与政府报告文档问答助手（离线，带精确引用）")
+    sub = p.add_subparsers()
+
+    def common(sp):
+        sp.add_argument("--store", help="索引目录（默认 index/） / index folder")
+        sp.add_argument("--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000 / Chroma server URL")
+        sp.add_argument("--model", help="嵌入模型名称或目录 / embedding model name or folder")
+        sp.add_argument("--config", help="TOML 配置文件 / settings file")
+
+    def filters(sp):
+        sp.add_argument("--kind", action="append", choices=["report", "law", "case", "other"], help="文档类型")
+        sp.add_argument("--year-from", type=int)
+        sp.add_argument("--year-to", type=int)
+        sp.add_argument("--source", action="append", help="只在该文档中检索 / restrict to a source")
+
+    sp = sub.add_parser("index", help="索引文件或文件夹（只处理变化的文件）")
+    sp.add_argument("paths", nargs="+")
+    sp.add_argument("--quiet", action="store_true")
+    common(sp)
+    sp.set_defaults(func=cmd_index)
+
+    sp = sub.add_parser("ask", help="提问，得到带引用的回答")
+    sp.add_argument("question", nargs="*")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--batch", help="输入 JSONL：{id, question}")
+    sp.add_argument("--out", help="输出 JSONL")
+    common(sp)
+    filters(sp)
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("search", help="检索相关段落")
+    sp.add_argument("query", nargs="+")
+    sp.add_argument("-k", type=int, default=10)
+    sp.add_argument("--json", action="store_true")
+    common(sp)
+    filters(sp)
+    sp.set_defaults(func=cmd_search)
+
+    sp = sub.add_parser("eval", help="在标注问题集上评测")
+    sp.add_argument("--qa", help="问题集 JSONL（见 DESIGN.md）")
+    sp.add_argument("--out", help="把完整报告写成 JSON")
+    common(sp)
+    sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("models", help="构建默认嵌入模型（首次使用时也会自动构建）")
+    sp.add_argument("action", choices=["build"])
+    common(sp)
+    sp.set_defaults(func=cmd_models)
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())

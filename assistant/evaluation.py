@@ -1,0 +1,142 @@
+"""Quality measures over gold question files: hit@k, answer accuracy, citation recall/precision, refusals.
+
+Gold rows are ``{id, question, answer, doc, evidence, evidence_start, evidence_end, type}`` with
+``type == "unanswerable"`` (and null answer/evidence) for questions the documents cannot answer.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from difflib import SequenceMatcher
+
+from .numbers import number_strings
+
+NEAR_CHARS = 200  # a citation within this many characters of the gold span counts as precise
+TEXT_MATCH = 0.6  # share of the gold answer's characters that a non-numeric answer must contain
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _norm_text(text: str) -> str:
+    from .numbers import normalize_digits
+
+    return _PUNCT.sub("", normalize_digits(text or "")).lower()
+
+
+def answer_correct(gold: dict, answer_text: str) -> bool:
+    """Numbers: every gold figure appears in the answer; text: most of the gold text appears in it."""
+    gold_answer = str(gold.get("answer") or "")
+    if gold.get("type") == "number":
+        wanted = number_strings(gold_answer)
+        got = set(number_strings(answer_text))
+        if wanted:
+            return all(n in got for n in wanted)
+    g, a = _norm_text(gold_answer), _norm_text(answer_text)
+    if not g:
+        return False
+    matched = sum(b.size for b in SequenceMatcher(None, g, a, autojunk=False).get_matching_blocks())
+    return matched / len(g) >= TEXT_MATCH
+
+
+def _overlaps(item: dict, gold: dict) -> bool:
+    return (
+        _same_source(item.get("source"), gold.get("doc"))
+        and item["start"] < gold["evidence_end"]
+        and gold["evidence_start"] < item["end"]
+    )
+
+
+def _near(item: dict, gold: dict) -> bool:
+    if not _same_source(item.get("source"), gold.get("doc")):
+        return False
+    gap = max(gold["evidence_start"] - item["end"], item["start"] - gold["evidence_end"], 0)
+    return gap <= NEAR_CHARS
+
+
+def _same_source(source: str | None, doc: str | None) -> bool:
+    if not source or not doc:
+        return False
+    return source == doc or source.endswith("/" + doc) or doc.endswith("/" + source)
+
+
+def score_records(gold_rows: list[dict], records: dict[str, dict], texts: dict[str, str] | None = None) -> dict:
+    """Metrics for batch ``records`` (DESIGN.md format, by id) against ``gold_rows``."""
+    rows = []
+    for gold in gold_rows:
+        rec = records.get(gold["id"], {})
+        answerable = gold.get("type") != "unanswerable"
+        hits = rec.get("hits", [])
+        cits = rec.get("citations", [])
+        row = {
+            "id": gold["id"], "question": gold["question"], "type": gold.get("type"), "answerable": answerable,
+            "refused": bool(rec.get("refused")), "answer": rec.get("answer", ""), "seconds": rec.get("seconds"),
+            "chars": len(rec.get("answer", "")), "citations": len(cits),
+        }
+        if texts is not None:
+            row["bad_quotes"] = sum(
+                1 for c in cits if texts.get(c["source"], "")[c["start"] : c["end"]] != c["quote"]
+            )
+        if answerable and gold.get("evidence_start") is not None:
+            first = next((i for i, h in enumerate(hits) if _overlaps(h, gold)), None)
+            row["first_hit"] = None if first is None else first + 1
+            row["correct"] = not row["refused"] and answer_correct(gold, row["answer"])
+            row["cited"] = any(_overlaps(c, gold) for c in cits)
+            row["precise"] = sum(1 for c in cits if _near(c, gold))
+        rows.append(row)
+    return {"rows": rows, "summary": summarize(rows)}
+
+
+def summarize(rows: list[dict]) -> dict:
+    ans = [r for r in rows if r["answerable"] and "correct" in r]
+    una = [r for r in rows if not r["answerable"]]
+
+    def share(xs, pred):
+        return round(sum(1 for x in xs if pred(x)) / len(xs), 4) if xs else None
+
+    n_cits = sum(r["citations"] for r in ans)
+    summary = {
+        "questions": len(rows), "answerable": len(ans), "unanswerable": len(una),
+        "hit@1": share(ans, lambda r: r["first_hit"] is not None and r["first_hit"] <= 1),
+        "hit@5": share(ans, lambda r: r["first_hit"] is not None and r["first_hit"] <= 5),
+        "hit@10": share(ans, lambda r: r["first_hit"] is not None and r["first_hit"] <= 10),
+        "answer_accuracy": share(ans, lambda r: r["correct"]),
+        "citation_recall": share(ans, lambda r: r["cited"]),
+        "citation_precision": round(sum(r["precise"] for r in ans) / n_cits, 4) if n_cits else None,
+        "unanswerable_refused": share(una, lambda r: r["refused"]),
+        "answerable_refused": share(ans, lambda r: r["refused"]),
+        "median_answer_chars": statistics.median([r["chars"] for r in rows if not r["refused"]] or [0]),
+        "median_seconds": statistics.median([r["seconds"] for r in rows if r.get("seconds") is not None] or [0]),
+    }
+    if rows and "bad_quotes" in rows[0]:
+        summary["citations_not_verbatim"] = sum(r["bad_quotes"] for r in rows)
+    return summary
+
+
+def evaluate_qa(assistant, gold_rows: list[dict]) -> dict:
+    """Ask every gold question through ``assistant`` and score the answers."""
+    from .cli import answer_record
+
+    records, texts = {}, {}
+    for gold in gold_rows:
+        answer = assistant.ask(gold["question"])
+        records[gold["id"]] = answer_record(answer)
+        for c in answer.citations:
+            if c.source not in texts:
+                texts[c.source] = assistant.store.document_text(c.source) or ""
+    return score_records(gold_rows, records, texts)
+
+
+def format_table(report: dict) -> str:
+    """The per-question rows and the summary as a plain-text table."""
+    lines = [f"{'id':<10} {'type':<13} {'hit':>4} {'ok':>3} {'cite':>4} {'ref':>3}  answer"]
+    for r in report["rows"]:
+        hit = "-" if not r["answerable"] else (str(r.get("first_hit")) if r.get("first_hit") else "✗")
+        ok = "-" if "correct" not in r else ("✓" if r["correct"] else "✗")
+        cite = "-" if "cited" not in r else ("✓" if r["cited"] else "✗")
+        ref = "R" if r["refused"] else ""
+        answer = r["answer"].replace("\n", " ")
+        lines.append(f"{r['id']:<10} {str(r['type']):<13} {hit:>4} {ok:>3} {cite:>4} {ref:>3}  {answer[:70]}")
+    lines.append("")
+    for key, value in report["summary"].items():
+        shown = f"{value:.1%}" if isinstance(value, float) and key not in ("median_seconds", "median_answer_chars") else value
+        lines.append(f"{key:<24} {shown}")
+    return "\n".join(lines)

@@ -1,0 +1,128 @@
+"""Indexing files and folders: load, chunk, embed and store, incrementally, one bad file never stopping the rest."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .chunking import CHUNKER_VERSION, chunk_document
+from .ingest import IngestError, iter_files, load_document
+from .retrieval import embedding_text
+
+Progress = Callable[[int, int, str], None]  # (done, total, current source)
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    chunks: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        parts = [
+            f"新增 {len(self.added)}", f"更新 {len(self.updated)}", f"未变 {len(self.unchanged)}",
+            f"移除 {len(self.removed)}", f"失败 {len(self.errors)}", f"片段 {self.chunks}",
+        ]
+        return "，".join(parts)
+
+
+class Indexer:
+    """Puts documents into a ChunkStore with their embeddings."""
+
+    def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None):
+        self.embedder = embedder
+        self.store = store
+        self.min_chars = min_chars
+        self.max_chars = max_chars
+        self.max_file_bytes = max_file_bytes
+
+    @classmethod
+    def from_settings(cls, settings, embedder, store) -> "Indexer":
+        return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes)
+
+    def check(self) -> None:
+        """Refuse an index built with another embedder or chunker."""
+        self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION)
+
+    def index_paths(self, paths: list[Path], progress: Progress | None = None, prune: bool = True) -> IndexReport:
+        """Index files and folders; only changed files are re-embedded.
+
+        With ``prune``, documents that were indexed from one of the given folders and are no
+        longer in it are removed.
+        """
+        paths = [Path(p) for p in paths]
+        missing = [str(p) for p in paths if not p.exists()]
+        report = IndexReport()
+        for p in missing:
+            report.errors[p] = f"路径不存在 / path not found: {p}"
+        self.check()
+        self.store.repair()
+        files = list(iter_files([p for p in paths if p.exists()]))
+        known = self.store.documents()
+        seen: set[str] = set()
+        for done, (path, source) in enumerate(files):
+            if progress:
+                progress(done, len(files), source)
+            seen.add(source)
+            try:
+                self._index_file(path, source, known, report)
+            except IngestError as exc:
+                report.errors[source] = str(exc)
+            except Exception as exc:  # a bad file must never stop the folder
+                report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
+        if prune and any(p.is_dir() for p in paths):
+            for source in sorted(set(known) - seen):
+                self.store.delete_document(source)
+                report.removed.append(source)
+        if progress:
+            progress(len(files), len(files), "")
+        return report
+
+    def _index_file(self, path: Path, source: str, known: dict, report: IndexReport) -> None:
+        previous = known.get(source)
+        doc = load_document(path, source=source, max_bytes=self.max_file_bytes)
+        if previous is not None and previous.content_hash == doc.content_hash:
+            report.unchanged.append(source)
+            return
+        report.chunks += self.add_document(doc)
+        (report.updated if previous is not None else report.added).append(source)
+
+    def add_document(self, doc) -> int:
+        """Chunk, embed and store one loaded document; returns its chunk count."""
+        self.check()
+        chunks = chunk_document(doc, self.min_chars, self.max_chars)
+        if not chunks:
+            raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
+        vectors = self.embedder.embed_documents([embedding_text(c) for c in chunks])
+        self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
+        self.store.put_document(doc, chunks, vectors)
+        return len(chunks)
+
+
+def print_progress(stream=sys.stderr) -> Progress:
+    """A tqdm progress bar for indexing runs in a terminal."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int, source: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="文件", file=stream, desc="索引")
+        bar.n = done
+        bar.set_postfix_str(source[-40:] if source else "")
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update

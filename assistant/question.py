@@ -1,0 +1,82 @@
+"""Reading a question: its language, whether it asks for a figure or a list, the units and terms it names.
+
+>>> q = analyze("2023年办理了多少件政府信息公开申请？")
+>>> q.language, q.wants_number, q.units
+('zh', True, ('件',))
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexical import tokenize
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_NUMBER_ASK_ZH = re.compile(r"多少|几|百分之|比例|比重|比率|[^效]率[是为达]?(?:多少|几|$)|数量|总数|总量|规模|增长|增幅|下降|排名|第几")
+_NUMBER_ASK_EN = re.compile(
+    r"\bhow (?:many|much|often|long)\b|\bwhat (?:was|is|were|are) the (?:\w+ )*?(?:rate|number|percentage|share|"
+    r"total|amount|proportion|ratio|growth|count)\b|\bpercent|\brate\b|\bnumber of\b|\bgrowth\b|\brank",
+    re.I,
+)
+_LIST_ASK = re.compile(r"哪些|有什么|包括什么|包括哪|都有|几个方面|\bwhat are\b|\bwhich\b.*\b(?:areas|measures|problems|zones)\b|\blist\b", re.I)
+# A unit named right after the question word: 多少件, 几次, 多少场次 …
+_UNIT_AFTER_ASK = re.compile(r"(?:多少|几)(场次|人次|万元|亿元|个百分点|件|人|次|场|个|条|项|家|所|名|本|份|元|天|年|批|户|篇|期|宗|起|部|处)")
+_UNIT_NOUN = re.compile(r"(?:多少|几)(?:场次|人次|件|人|次|场|个|条|项|家|所|名|本|份|批|户|篇|期|宗|起|部|处)([\u4e00-\u9fff]{1,2})")
+_RANK_ASK = re.compile(r"第几|排名|排第|名次|位列|\brank|\bplace[ds]?\b", re.I)
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b|(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
+_EN_UNITS = [
+    (re.compile(r"\brate|percent|percentage|proportion|share\b", re.I), "%"),
+    (re.compile(r"\bcases?\b|\bapplications?\b|\bmatters?\b|\bitems?\b", re.I), "件"),
+    (re.compile(r"\bpeople|persons?|individuals?|staff\b", re.I), "人"),
+    (re.compile(r"\btimes\b|\bmeetings?\b|\bsessions?\b", re.I), "次"),
+    (re.compile(r"\bevents?\b|\bactivities\b|\bcampaigns?\b", re.I), "场次"),
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the answerer needs to know about a question."""
+
+    text: str
+    language: str  # "zh" or "en"
+    wants_number: bool
+    wants_list: bool
+    units: tuple[str, ...]
+    asks: int  # how many figures it asks for (两个“多少” → 2)
+    terms: tuple[str, ...]  # content tokens, longest first
+    wants_rank: bool = False  # 第几 / 排名 / what rank
+    nouns: tuple[str, ...] = ()  # the noun after a counter: 多少个村 → 村
+    required: tuple[str, ...] = ()  # acronyms and Latin names the evidence must contain (GDP, PPP)
+
+
+def language_of(text: str) -> str:
+    """'en' when Latin letters clearly outnumber Chinese characters, else 'zh'."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    return "en" if latin > 3 * cjk and latin >= 3 else "zh"
+
+
+def analyze(text: str) -> Question:
+    lang = language_of(text)
+    units: list[str] = []
+    if lang == "zh":
+        wants_number = bool(_NUMBER_ASK_ZH.search(text))
+        units = _UNIT_AFTER_ASK.findall(text)
+        if re.search(r"率|比例|比重|百分", text):
+            units.append("%")
+        asks = max(1, len(re.findall(r"多少|几", text)))
+    else:
+        wants_number = bool(_NUMBER_ASK_EN.search(text))
+        units = [u for pattern, u in _EN_UNITS if pattern.search(text)]
+        asks = max(1, len(re.findall(r"\bhow (?:many|much)\b", text, re.I)))
+    terms = sorted(set(tokenize(text)), key=lambda t: (-len(t), t))
+    if lang == "zh":  # Latin words inside a Chinese question are names the evidence must carry
+        required = tuple(dict.fromkeys(m.lower() for m in _ACRONYM.findall(text)))
+    else:
+        required = tuple(dict.fromkeys(m.lower() for m in re.findall(r"\b[A-Z]{2,}[0-9]*\b", text)))
+    return Question(
+        text=text, language=lang, wants_number=wants_number, wants_list=bool(_LIST_ASK.search(text)),
+        units=tuple(dict.fromkeys(units)), asks=asks, terms=tuple(terms),
+        wants_rank=bool(_RANK_ASK.search(text)), nouns=tuple(_UNIT_NOUN.findall(text)), required=required,
+    )

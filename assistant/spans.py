@@ -1,0 +1,36 @@
+"""Splitting text into trimmed (start, end) spans at punctuation, offsets kept exact.
+
+>>> text = "一是加强领导，成立委员会。二是完善机制"
+>>> [text[s:e] for s, e in split_spans(text, "，。", keep="。")]
+['一是加强领导', '成立委员会。', '二是完善机制']
+"""
+from __future__ import annotations
+
+SPACE = " \t\r\n\u3000\xa0"
+SENTENCE_ENDS = "。！？!?；;\n"
+CLAUSE_ENDS = "，,：:；;。！？!?\n"
+_TRAILING = "，,：:；;"
+
+
+def split_spans(text: str, ends: str, start: int = 0, stop: int | None = None, keep: str = "。！？!?"):
+    """Spans of ``text[start:stop]`` cut after any character in ``ends``; those in ``keep`` stay in the span."""
+    stop = len(text) if stop is None else stop
+    pos = start
+    for i in range(start, stop):
+        if text[i] in ends:
+            s, e = trim(text, pos, i + 1 if text[i] in keep else i)
+            if s < e:
+                yield s, e
+            pos = i + 1
+    s, e = trim(text, pos, stop)
+    if s < e:
+        yield s, e
+
+
+def trim(text: str, s: int, e: int) -> tuple[int, int]:
+    """Shrink a span past surrounding whitespace and trailing commas or colons."""
+    while s < e and text[s] in SPACE:
+        s += 1
+    while e > s and (text[e - 1] in SPACE or text[e - 1] in _TRAILING):
+        e -= 1
+    return s, e

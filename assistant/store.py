@@ -1,0 +1,213 @@
+"""Chroma storage of chunks, documents and index provenance: persistent, server or in-memory.
+
+Chroma never embeds here: every vector is passed in. Distances become higher-is-better
+scores once, in :meth:`ChunkStore.query`.
+
+>>> store = ChunkStore.in_memory()
+>>> store.count()
+0
+"""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .types import Chunk, Document, Hit
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class IndexMismatchError(RuntimeError):
+    """The index was built with another embedder or chunker than the one configured."""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the index knows about one indexed document."""
+
+    source: str
+    content_hash: str
+    title: str
+    kind: str
+    date: str | None
+    issuer: str | None
+    chunks: int
+    chars: int
+    format: str = "txt"
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
+
+
+def _client_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class ChunkStore:
+    """Chunks (with vectors) in one Chroma collection, documents in a companion collection."""
+
+    def __init__(self, client, name: str = "documents"):
+        self.client = client
+        self.name = name
+        self._chunks = client.get_or_create_collection(
+            f"{name}-chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def persistent(cls, path: str, name: str = "documents") -> "ChunkStore":
+        import chromadb
+
+        os.makedirs(path, exist_ok=True)
+        return cls(chromadb.PersistentClient(path=path, settings=_client_settings()), name)
+
+    @classmethod
+    def server(cls, url: str, name: str = "documents") -> "ChunkStore":
+        import chromadb
+
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        client = chromadb.HttpClient(
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 8000,
+            ssl=parsed.scheme == "https",
+            settings=_client_settings(),
+        )
+        return cls(client, name)
+
+    @classmethod
+    def in_memory(cls, name: str = "documents") -> "ChunkStore":
+        import chromadb
+
+        return cls(chromadb.EphemeralClient(settings=_client_settings()), f"{name}-{uuid.uuid4().hex[:8]}")
+
+    @classmethod
+    def from_settings(cls, settings) -> "ChunkStore":
+        if settings.chroma_url:
+            return cls.server(settings.chroma_url, settings.collection)
+        return cls.persistent(settings.store_dir, settings.collection)
+
+    # -- provenance ---------------------------------------------------------------------
+    def provenance(self) -> dict:
+        meta = self._chunks.metadata or {}
+        return {k: meta[k] for k in ("embedder", "dim", "chunker") if k in meta}
+
+    def check_provenance(self, embedder: str, dim: int, chunker: str, claim: bool = False) -> None:
+        """Raise IndexMismatchError if the index was built differently; record it when ``claim`` and empty."""
+        found = self.provenance()
+        wanted = {"embedder": embedder, "dim": int(dim), "chunker": chunker}
+        if found and self.count() > 0:
+            diffs = [f"{k}: 索引中为 {found.get(k)!r}，当前配置为 {v!r}" for k, v in wanted.items() if found.get(k) != v]
+            if diffs:
+                raise IndexMismatchError(
+                    "索引与当前配置不一致（" + "；".join(diffs) + "）。请重新建立索引："
+                    "删除索引目录后运行 `assistant index 文件或文件夹`，或改回原来的嵌入模型。"
+                    " / The index was built with a different embedder or chunker; re-index "
+                    "(delete the index folder and run `assistant index PATH`) or switch the model back."
+                )
+        if claim and found != wanted:
+            self._chunks.modify(metadata=wanted)
+
+    # -- writes ---------------------------------------------------------------------------
+    def put_document(self, doc: Document, chunks: list[Chunk], embeddings: np.ndarray, batch: int = 2000) -> None:
+        """Replace ``doc``'s chunks; the document record is written last so a crash leaves no half document."""
+        self.delete_document(doc.source)
+        for i in range(0, len(chunks), batch):
+            part = chunks[i : i + batch]
+            self._chunks.add(
+                ids=[c.id for c in part],
+                embeddings=np.asarray(embeddings[i : i + batch], dtype=np.float32),
+                documents=[c.text for c in part],
+                metadatas=[_chunk_meta(c) for c in part],
+            )
+        record = {
+            "source": doc.source, "content_hash": doc.content_hash, "title": doc.title, "kind": doc.kind,
+            "date": doc.date or "", "issuer": doc.issuer or "", "chunks": len(chunks), "chars": len(doc.text),
+            "format": doc.format,
+        }
+        self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
+
+    def delete_document(self, source: str) -> None:
+        self._docs.delete(ids=[_doc_id(source)])
+        self._chunks.delete(where={"source": source})
+
+    def repair(self) -> int:
+        """Delete chunks that belong to no recorded document (left by an interrupted run)."""
+        records = self.documents()
+        got = self._chunks.get(include=["metadatas"])
+        orphans = [
+            cid for cid, meta in zip(got["ids"], got["metadatas"])
+            if (rec := records.get(meta["source"])) is None or rec.content_hash[:16] != meta.get("doc_hash", "")[:16]
+        ]
+        for i in range(0, len(orphans), 2000):
+            self._chunks.delete(ids=orphans[i : i + 2000])
+        return len(orphans)
+
+    # -- reads ----------------------------------------------------------------------------
+    def count(self) -> int:
+        return self._chunks.count()
+
+    def documents(self) -> dict[str, DocumentRecord]:
+        got = self._docs.get(include=["metadatas"])
+        out = {}
+        for meta in got["metadatas"]:
+            out[meta["source"]] = DocumentRecord(
+                source=meta["source"], content_hash=meta["content_hash"], title=meta.get("title", ""),
+                kind=meta.get("kind", "other"), date=meta.get("date") or None, issuer=meta.get("issuer") or None,
+                chunks=int(meta.get("chunks", 0)), chars=int(meta.get("chars", 0)), format=meta.get("format", "txt"),
+            )
+        return out
+
+    def document_text(self, source: str) -> str | None:
+        got = self._docs.get(ids=[_doc_id(source)], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def all_chunks(self) -> list[Chunk]:
+        got = self._chunks.get(include=["documents", "metadatas"])
+        chunks = [_chunk_from(text, meta) for text, meta in zip(got["documents"], got["metadatas"])]
+        chunks.sort(key=lambda c: (c.source, c.ordinal))
+        return chunks
+
+    def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
+        """Nearest chunks by cosine similarity (score = 1 - cosine distance)."""
+        total = self.count()
+        if total == 0:
+            return []
+        got = self._chunks.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=min(n, total), where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for text, meta, dist in zip(got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            sim = 1.0 - float(dist)
+            hits.append(Hit(chunk=_chunk_from(text, meta), score=sim, dense_score=sim))
+        return hits
+
+
+def _doc_id(source: str) -> str:
+    return "doc:" + source
+
+
+def _chunk_meta(c: Chunk) -> dict:
+    return {
+        "source": c.source, "start": c.start, "end": c.end, "ordinal": c.ordinal,
+        "section_path": json.dumps(list(c.section_path), ensure_ascii=False), "title": c.title,
+        "kind": c.kind, "date": c.date or "", "year": c.year or 0, "doc_hash": c.doc_hash,
+    }
+
+
+def _chunk_from(text: str, meta: dict) -> Chunk:
+    return Chunk(
+        source=meta["source"], start=int(meta["start"]), end=int(meta["end"]), text=text,
+        section_path=tuple(json.loads(meta.get("section_path") or "[]")), ordinal=int(meta.get("ordinal", 0)),
+        title=meta.get("title", ""), kind=meta.get("kind", "other"), date=meta.get("date") or None,
+        doc_hash=meta.get("doc_hash", ""),
+    )

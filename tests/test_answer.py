@@ -1,0 +1,68 @@
+"""The extractive answerer's logic, with the deterministic embedder (quality figures come from test_quality)."""
+import pytest
+
+from assistant.answer import REFUSAL_EN, REFUSAL_ZH
+from assistant.pipeline import QuestionError
+
+
+def _check_citations(answer, doc):
+    for c in answer.citations:
+        assert doc.text[c.start : c.end] == c.quote
+        assert c.source == doc.source
+
+
+def test_figure_question_leads_with_the_figure_and_cites_it(fake_assistant, sample_doc):
+    answer = fake_assistant.ask("示范区2023年有多少件行政应诉案件？")
+    assert not answer.refused
+    assert answer.text.startswith("17件")
+    assert "[1]" in answer.text
+    assert any("行政应诉案件17件" in c.quote for c in answer.citations)
+    _check_citations(answer, sample_doc)
+    assert len(answer.text) < 120
+
+
+def test_the_figure_is_the_one_the_question_is_about(fake_assistant, sample_doc):
+    answer = fake_assistant.ask("2023年接受社区矫正对象多少人？")
+    assert answer.text.startswith("42人")
+    _check_citations(answer, sample_doc)
+
+
+def test_two_figures_asked_two_given(fake_assistant, sample_doc):
+    answer = fake_assistant.ask("管委会主任办公会议筹备了多少次？研究了多少个议题？")
+    assert "27" in answer.text and "135" in answer.text
+    _check_citations(answer, sample_doc)
+
+
+def test_question_the_documents_cannot_answer_is_refused(fake_assistant):
+    answer = fake_assistant.ask("联合国秘书长2023年访问了示范区几次？")
+    assert answer.refused
+    assert answer.text == REFUSAL_ZH
+    assert answer.citations == ()
+    assert answer.hits, "a refusal still shows the nearest passages"
+
+
+def test_latin_name_missing_from_the_documents_is_refused(fake_assistant):
+    assert fake_assistant.ask("示范区2023年GDP增长率是多少？").refused
+
+
+def test_english_refusal_is_in_english(fake_assistant):
+    answer = fake_assistant.ask("What was the GDP growth rate of the zone in 2023?")
+    assert answer.refused and answer.text == REFUSAL_EN and answer.language == "en"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01"])
+def test_empty_question_is_rejected(fake_assistant, question):
+    with pytest.raises(QuestionError, match="问题为空"):
+        fake_assistant.ask(question)
+
+
+def test_enormous_question_is_rejected(fake_assistant):
+    with pytest.raises(QuestionError, match="问题过长"):
+        fake_assistant.ask("出庭应诉率" * 5000)
+
+
+def test_list_question_quotes_the_whole_enumeration(fake_assistant, sample_doc):
+    answer = fake_assistant.ask("法治文化主题公园设置了哪些区域？")
+    assert not answer.refused
+    assert "宪法区" in answer.text and "法治人物典故区" in answer.text
+    _check_citations(answer, sample_doc)

@@ -1,0 +1,61 @@
+import hashlib
+
+from assistant.chunking import chunk_document
+from assistant.embedding import FakeEmbedder
+from assistant.indexing import Indexer
+from assistant.retrieval import Retriever, SearchFilters
+from assistant.store import ChunkStore
+from assistant.types import Document
+
+
+def _doc(source, title, text, date, kind="report"):
+    return Document(source=source, text=text, title=title, date=date, kind=kind,
+                    content_hash=hashlib.sha256((source + text).encode()).hexdigest())
+
+
+def _indexed(docs):
+    emb = FakeEmbedder()
+    store = ChunkStore.in_memory()
+    indexer = Indexer(emb, store, min_chars=10)
+    for d in docs:
+        indexer.add_document(d)
+    return Retriever(emb, store)
+
+
+def test_hybrid_search_finds_the_passage_with_offsets(fake_assistant, sample_doc):
+    hits = fake_assistant.retriever.search("行政机关负责人出庭应诉率", 10)
+    assert len(hits) == 10
+    assert "出庭应诉率100%" in hits[0].chunk.text
+    assert hits == sorted(hits, key=lambda h: -h.score)
+    for h in hits:
+        assert sample_doc.text[h.chunk.start : h.chunk.end] == h.chunk.text
+
+
+def test_year_in_question_prefers_that_years_report():
+    same = "一、主要成绩\n\n全年共办理行政复议案件{}件，行政应诉工作稳步推进。"
+    docs = [
+        _doc("r2022.txt", "示范区2022年度法治建设工作报告", same.format(10), "2023-02-01"),
+        _doc("r2023.txt", "示范区2023年度法治建设工作报告", same.format(12), "2024-02-01"),
+    ]
+    retriever = _indexed(docs)
+    assert retriever.search("2023年办理行政复议案件多少件", 2)[0].chunk.source == "r2023.txt"
+    assert retriever.search("2022年办理行政复议案件多少件", 2)[0].chunk.source == "r2022.txt"
+
+
+def test_filters_restrict_kind_year_and_source():
+    docs = [
+        _doc("law.md", "中华人民共和国示例法", "第一条 为了规范行政复议，制定本法。", "2020-01-01", kind="law"),
+        _doc("r.txt", "2023年工作报告", "一、行政复议\n\n全年办理行政复议案件12件。", "2024-01-01"),
+    ]
+    retriever = _indexed(docs)
+    assert {h.chunk.source for h in retriever.search("行政复议", 5, SearchFilters(kinds=("law",)))} == {"law.md"}
+    assert {h.chunk.source for h in retriever.search("行政复议", 5, SearchFilters(year_from=2021))} == {"r.txt"}
+    assert {h.chunk.source for h in retriever.search("行政复议", 5, SearchFilters(sources=("r.txt",)))} == {"r.txt"}
+
+
+def test_lexical_index_follows_store_changes():
+    retriever = _indexed([_doc("a.txt", "甲", "一、甲\n\n甲方案已经实施完毕。", "2024-01-01")])
+    assert retriever.search("乙方案", 5)[0].chunk.source == "a.txt"
+    Indexer(retriever.embedder, retriever.store, min_chars=10).add_document(
+        _doc("b.txt", "乙", "一、乙\n\n乙方案正在推进落实。", "2024-01-01"))
+    assert retriever.search("乙方案推进", 5)[0].chunk.source == "b.txt"

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+
+from assistant.chunking import CHUNKER_VERSION, chunk_document
+from assistant.embedding import FakeEmbedder
+from assistant.store import ChunkStore, IndexMismatchError
+from assistant.types import Document
+
+
+def _doc(source="a.txt", text="一、总体情况\n\n一是加强领导。成立委员会。\n\n二是完善机制。建立考核制度。", date="2024-03-01"):
+    import hashlib
+
+    return Document(source=source, text=text, title="示例报告", kind="report", date=date,
+                    content_hash=hashlib.sha256(text.encode()).hexdigest())
+
+
+def _put(store, doc, emb):
+    chunks = chunk_document(doc, min_chars=5)
+    store.put_document(doc, chunks, emb.embed_documents([c.text for c in chunks]))
+    return chunks
+
+
+@pytest.fixture(params=["persistent", "memory"])
+def store(request, tmp_path):
+    return ChunkStore.persistent(str(tmp_path / "idx")) if request.param == "persistent" else ChunkStore.in_memory()
+
+
+def test_put_query_and_read_back(store):
+    emb = FakeEmbedder()
+    doc = _doc()
+    chunks = _put(store, doc, emb)
+    assert store.count() == len(chunks)
+    hits = store.query(emb.embed_query("完善机制"), 5)
+    assert hits[0].chunk.text == next(c.text for c in chunks if "完善机制" in c.text)
+    assert all(-1.0 <= h.score <= 1.0 for h in hits)
+    assert hits == sorted(hits, key=lambda h: -h.score)
+    c = hits[0].chunk
+    assert doc.text[c.start : c.end] == c.text and c.section_path and c.year == 2024
+    rec = store.documents()["a.txt"]
+    assert rec.chunks == len(chunks) and rec.content_hash == doc.content_hash
+    assert store.document_text("a.txt") == doc.text
+
+
+def test_replacing_a_document_leaves_no_stale_chunks(store):
+    emb = FakeEmbedder()
+    _put(store, _doc(), emb)
+    new = _doc(text="一、新情况\n\n一是全新内容。另有说明。")
+    chunks = _put(store, new, emb)
+    assert store.count() == len(chunks)
+    assert all("新" in c.text or "说明" in c.text for c in store.all_chunks())
+
+
+def test_delete_and_repair_orphans(store):
+    emb = FakeEmbedder()
+    _put(store, _doc("a.txt"), emb)
+    _put(store, _doc("b.txt"), emb)
+    store.delete_document("a.txt")
+    assert set(store.documents()) == {"b.txt"}
+    assert {c.source for c in store.all_chunks()} == {"b.txt"}
+    # simulate a crash between writing chunks and the document record
+    store._docs.delete(ids=["doc:b.txt"])
+    assert store.repair() > 0
+    assert store.count() == 0
+
+
+def test_where_filters(store):
+    emb = FakeEmbedder()
+    _put(store, _doc("a.txt", date="2023-01-01"), emb)
+    _put(store, _doc("b.txt", date="2024-01-01"), emb)
+    hits = store.query(emb.embed_query("完善机制"), 10, where={"year": {"$gte": 2024}})
+    assert hits and {h.chunk.source for h in hits} == {"b.txt"}
+
+
+def test_provenance_mismatch_is_refused(tmp_path):
+    store = ChunkStore.persistent(str(tmp_path / "idx"))
+    emb = FakeEmbedder()
+    store.check_provenance(emb.model_id, emb.dim, CHUNKER_VERSION, claim=True)
+    _put(store, _doc(), emb)
+    reopened = ChunkStore.persistent(str(tmp_path / "idx"))
+    reopened.check_provenance(emb.model_id, emb.dim, CHUNKER_VERSION)  # same: fine
+    with pytest.raises(IndexMismatchError, match="重新建立索引"):
+        reopened.check_provenance("another-model", 384, CHUNKER_VERSION)
+    with pytest.raises(IndexMismatchError):
+        reopened.check_provenance(emb.model_id, emb.dim, "999")
+
+
+def test_empty_store_query_returns_nothing(store):
+    assert store.query(np.ones(8, dtype=np.float32) / np.sqrt(8), 5) == []
