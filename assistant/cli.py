@@ -155,17 +155,65 @@ def cmd_search(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluation import evaluate_qa, format_table
+    from .evaluation import evaluate_claims, evaluate_qa, format_claims_table, format_table
 
-    if not args.qa:
-        print("请用 --qa FILE 指定带标注的问题集 / give --qa FILE", file=sys.stderr)
+    if not args.qa and not args.claims:
+        print("请用 --qa FILE 或 --claims FILE 指定带标注的数据集 / give --qa FILE or --claims FILE", file=sys.stderr)
         return EXIT_USAGE
     assistant = _assistant(args)
-    report = evaluate_qa(assistant, _read_jsonl(args.qa))
-    print(format_table(report))
-    print(json.dumps(report["summary"], ensure_ascii=False, indent=2))
+    reports = {}
+    if args.qa:
+        reports["qa"] = evaluate_qa(assistant, _read_jsonl(args.qa))
+        print(format_table(reports["qa"]))
+        print(json.dumps(reports["qa"]["summary"], ensure_ascii=False, indent=2))
+    if args.claims:
+        reports["claims"] = evaluate_claims(assistant, _read_jsonl(args.claims))
+        print(format_claims_table(reports["claims"]))
+        print(json.dumps(reports["claims"]["summary"], ensure_ascii=False, indent=2))
     if args.out:
-        Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+        Path(args.out).write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
+    return EXIT_OK
+
+
+def verdict_record(verdict) -> dict:
+    """The DESIGN.md batch record of a verdict."""
+    return {
+        "claim": verdict.claim, "label": verdict.label, "evidence": [c.to_json() for c in verdict.evidence],
+        "explanation": verdict.explanation, "compared": [list(pair) for pair in verdict.compared],
+    }
+
+
+def cmd_verify(args) -> int:
+    assistant = _assistant(args)
+    if args.batch:
+        if not args.out:
+            print("--batch 需要 --out OUT.jsonl / --batch needs --out", file=sys.stderr)
+            return EXIT_USAGE
+        rows = _read_jsonl(args.batch)
+        failures = 0
+        with open(args.out, "w", encoding="utf-8") as fh:
+            for row in rows:
+                try:
+                    record = verdict_record(assistant.verifier.verify(assistant.check_question(str(row.get("claim", "")))))
+                except Exception as exc:
+                    failures += 1
+                    record = {"claim": row.get("claim"), "label": "not_found", "evidence": [], "explanation": "",
+                              "error": str(exc)}
+                fh.write(json.dumps({"id": row.get("id"), **record}, ensure_ascii=False) + "\n")
+        print(f"已写入 {len(rows)} 条到 {args.out}" + (f"（{failures} 条出错）" if failures else ""), file=sys.stderr)
+        return EXIT_PARTIAL if failures else EXIT_OK
+    if not args.claim:
+        print("请给出要核查的说法，或使用 --batch / give a claim or --batch", file=sys.stderr)
+        return EXIT_USAGE
+    verdicts = assistant.verify(" ".join(args.claim))
+    if args.json:
+        print(json.dumps([verdict_record(v) for v in verdicts], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    names = {"supported": "✅ 支持 supported", "contradicted": "❌ 矛盾 contradicted", "not_found": "❔ 未找到 not found"}
+    for v in verdicts:
+        print(f"{names[v.label]}  {v.claim}\n    {v.explanation}")
+        for c in v.evidence:
+            print(f"    [{c.source}:{c.start}-{c.end}] {c.quote}")
     return EXIT_OK
 
 
@@ -229,8 +277,17 @@ def _parser() -> argparse.ArgumentParser:
     filters(sp)
     sp.set_defaults(func=cmd_search)
 
+    sp = sub.add_parser("verify", help="核查说法：支持 / 矛盾 / 未找到")
+    sp.add_argument("claim", nargs="*")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--batch", help="输入 JSONL：{id, claim}")
+    sp.add_argument("--out", help="输出 JSONL")
+    common(sp)
+    sp.set_defaults(func=cmd_verify)
+
     sp = sub.add_parser("eval", help="在标注问题集上评测")
     sp.add_argument("--qa", help="问题集 JSONL（见 DESIGN.md）")
+    sp.add_argument("--claims", help="说法核查集 JSONL")
     sp.add_argument("--out", help="把完整报告写成 JSON")
     common(sp)
     sp.set_defaults(func=cmd_eval)

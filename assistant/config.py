@@ -38,7 +38,7 @@ class Settings:
     candidates: int = 50  # per retriever before fusion
     rrf_k: int = 60
     reranker: str | None = None  # a sentence-transformers CrossEncoder name or folder
-    answer_min_support: float = 0.5  # refusal threshold on the answer support score
+    answer_min_support: float = 0.3  # refusal threshold on the answer support score (calibrated: BENCHMARKS.md)
     max_question_chars: int = 2000
     max_file_bytes: int = 200 * 1024 * 1024
     llm_backend: str | None = None  # None | "openai" | "llamacpp"

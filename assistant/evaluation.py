@@ -140,3 +140,55 @@ def format_table(report: dict) -> str:
         shown = f"{value:.1%}" if isinstance(value, float) and key not in ("median_seconds", "median_answer_chars") else value
         lines.append(f"{key:<24} {shown}")
     return "\n".join(lines)
+
+
+LABELS = ("supported", "contradicted", "not_found")
+
+
+def score_verdicts(gold_rows: list[dict], records: dict[str, dict]) -> dict:
+    """Accuracy, macro-F1 over the three labels, and evidence overlap with the gold span."""
+    rows = []
+    for gold in gold_rows:
+        rec = records.get(gold["id"], {})
+        label = rec.get("label", "not_found")
+        row = {"id": gold["id"], "claim": gold["claim"], "gold": gold["label"], "label": label,
+               "correct": label == gold["label"], "explanation": rec.get("explanation", "")}
+        if gold.get("evidence_start") is not None and gold["label"] != "not_found":
+            row["evidence_overlap"] = any(_overlaps(e, gold) for e in rec.get("evidence", []))
+        rows.append(row)
+    f1s = []
+    for lab in LABELS:
+        tp = sum(1 for r in rows if r["label"] == lab and r["gold"] == lab)
+        fp = sum(1 for r in rows if r["label"] == lab and r["gold"] != lab)
+        fn = sum(1 for r in rows if r["label"] != lab and r["gold"] == lab)
+        if tp + fp + fn:
+            f1s.append(2 * tp / (2 * tp + fp + fn))
+    with_evidence = [r for r in rows if "evidence_overlap" in r]
+    summary = {
+        "claims": len(rows),
+        "accuracy": round(sum(r["correct"] for r in rows) / len(rows), 4) if rows else None,
+        "macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else None,
+        "evidence_overlap": round(sum(r["evidence_overlap"] for r in with_evidence) / len(with_evidence), 4)
+        if with_evidence else None,
+    }
+    return {"rows": rows, "summary": summary}
+
+
+def evaluate_claims(assistant, gold_rows: list[dict]) -> dict:
+    """Verify every gold claim (as one claim) and score the verdicts."""
+    from .cli import verdict_record
+
+    records = {g["id"]: verdict_record(assistant.verifier.verify(g["claim"])) for g in gold_rows}
+    return score_verdicts(gold_rows, records)
+
+
+def format_claims_table(report: dict) -> str:
+    lines = [f"{'id':<10} {'gold':<13} {'label':<13} {'ok':>3} {'ev':>3}  explanation"]
+    for r in report["rows"]:
+        ev = "-" if "evidence_overlap" not in r else ("✓" if r["evidence_overlap"] else "✗")
+        lines.append(f"{r['id']:<10} {r['gold']:<13} {r['label']:<13} {'✓' if r['correct'] else '✗':>3} {ev:>3}  "
+                     f"{r['explanation'][:60]}")
+    lines.append("")
+    for key, value in report["summary"].items():
+        lines.append(f"{key:<24} {value:.1%}" if isinstance(value, float) else f"{key:<24} {value}")
+    return "\n".join(lines)

@@ -54,6 +54,18 @@ class Assistant:
 
         return ExtractiveAnswerer(self.embedder, idf=idf, min_support=self.settings.answer_min_support)
 
+    @cached_property
+    def verifier(self):
+        from .verify import ClaimVerifier
+
+        return ClaimVerifier(self.retriever, self.embedder, idf=self.answerer.idf)
+
+    def verify(self, text: str) -> list:
+        """Verdicts for every claim in ``text`` (a sentence or a whole paragraph)."""
+        text = self.check_question(text)
+        self.indexer.check()
+        return self.verifier.verify_text(text)
+
     def index(self, paths: list[str | Path], progress: Progress | None = None) -> IndexReport:
         report = self.indexer.index_paths([Path(p) for p in paths], progress)
         self.retriever.invalidate()

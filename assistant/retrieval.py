@@ -146,16 +146,24 @@ class Retriever:
         for source, chunk in titles.items():
             score = 0.0
             if q_years:
-                doc_years = years_in(chunk.title) | ({chunk.year} if chunk.year else set())
-                if doc_years & q_years:
-                    score += 1.0
-                elif doc_years:
-                    score -= 0.5
+                score += _year_prior(q_years, chunk)
             if q_tokens:
                 t_tokens = set(tokenize(chunk.title)) - _TITLE_NOISE
                 score += len(q_tokens & t_tokens) / len(q_tokens)
             priors[source] = score
         return priors
+
+
+def _year_prior(q_years: set[int], chunk: Chunk) -> float:
+    """A document about the asked year ranks first; the next year's report (which reviews it) second."""
+    doc_years = years_in(chunk.title) or ({chunk.year} if chunk.year else set())
+    if not doc_years:
+        return 0.0
+    if doc_years & q_years:
+        return 1.0
+    if {y + 1 for y in q_years} & doc_years:
+        return 0.4
+    return -0.3
 
 
 def _lexical_text(chunk: Chunk) -> str:

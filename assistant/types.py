@@ -1,6 +1,7 @@
 """Records that flow through the pipeline: Document, Chunk, Hit, Citation, Answer, Verdict."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 KINDS = ("report", "law", "case", "other")
@@ -52,8 +53,9 @@ class Chunk:
 
     @property
     def id(self) -> str:
-        """Stable id: the document's content hash, position and offsets."""
-        return f"{self.doc_hash[:16]}:{self.ordinal}:{self.start}-{self.end}"
+        """Stable id from the source, the document's content hash and the offsets (same text, other file: other id)."""
+        key = hashlib.sha1(f"{self.source}\0{self.doc_hash}".encode("utf-8")).hexdigest()[:16]
+        return f"{key}:{self.ordinal}:{self.start}-{self.end}"
 
     @property
     def year(self) -> int | None:
