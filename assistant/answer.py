@@ -19,6 +19,7 @@ from .spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from .types import Answer, Citation, Hit
 
 _MAX_WINDOW = 3
+_EN_MARGIN = 0.2
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+|首位|榜首|优秀|先进")
 _LIST_MAX_CHARS = 130
 
@@ -79,8 +80,8 @@ class ExtractiveAnswerer:
     # -- scoring --------------------------------------------------------------------------
     def support(self, window: _Window, q: Question) -> float:
         """How well the best evidence carries the question: its terms, or its meaning across languages."""
-        if q.language == "en":
-            return max(window.coverage, _dense_support(window.dense))
+        if q.language == "en":  # terms reached through the glossary are less certain than direct matches
+            return max(window.coverage - _EN_MARGIN, _dense_support(window.dense))
         return window.coverage
 
     def _score(self, q: Question, hits: list[Hit]) -> list[_Window]:
@@ -98,14 +99,20 @@ class ExtractiveAnswerer:
                         windows.append(_Window(rank, hit, clauses[i][0], clauses[j][1], sent_abs, ()))
         if not windows:
             return []
-        weights = {t: self.idf(t) for t in q.terms if len(t) >= 2 or t.isdigit()}
-        total = sum(weights.values()) or 1.0
+        groups = [kept for g in q.groups if (kept := tuple(t for t in g if len(t) >= 2 or t.isdigit()))]
+        weights = [max(self.idf(t) for t in g) for g in groups]
+        # an English word the glossary cannot map weighs like a term the documents never use
+        total = (sum(weights) + len(q.unknown) * self.idf("\uffff")) or 1.0
+
+        def coverage(context: str) -> float:
+            return sum(w for g, w in zip(groups, weights) if any(t in context for t in g)) / total if groups else 0.0
+
         sentence_dense: dict[tuple[str, int], float] = {}
         if q.language == "en":
             sentence_dense = self._dense(q, [(h, s, e) for h, s, e in sentences if h in hits[:3]])
         for w in windows:
             context = w.hit.chunk.section + " " + w.text
-            w.coverage = sum(wt for t, wt in weights.items() if t in context) / total if weights else 0.0
+            w.coverage = coverage(context)
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
             w.score = _window_score(q, w)
         shortlist = sorted(windows, key=lambda w: -w.score)[:8]
@@ -116,7 +123,7 @@ class ExtractiveAnswerer:
         for w in shortlist:  # support is judged on the whole sentence the window sits in
             sent_text = w.hit.chunk.text[w.sentence[0] - w.hit.chunk.start : w.sentence[1] - w.hit.chunk.start]
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
-            w.coverage = sum(wt for t, wt in weights.items() if t in context) / total if weights else 0.0
+            w.coverage = coverage(context)
             if any(tok not in context.lower() for tok in q.required):
                 w.coverage, w.dense = 0.0, 0.0
         return shortlist
@@ -165,8 +172,8 @@ def _window_score(q: Question, w: _Window) -> float:
 
 
 def _dense_support(sim: float) -> float:
-    """Map a query–clause cosine onto the coverage scale (e5 cosines sit between ~0.75 and ~0.92)."""
-    return min(1.0, max(0.0, (sim - 0.80) / 0.10))
+    """Map a query–clause cosine onto the coverage scale; only near-paraphrases (≥ 0.85) count."""
+    return min(1.0, max(0.0, (sim - 0.85) / 0.10))
 
 
 def _widen(w: _Window) -> _Window:

@@ -44,10 +44,12 @@ class Question:
     wants_list: bool
     units: tuple[str, ...]
     asks: int  # how many figures it asks for (两个“多少” → 2)
-    terms: tuple[str, ...]  # content tokens, longest first
+    terms: tuple[str, ...]  # content tokens, longest first (for English: the Chinese glossary terms)
     wants_rank: bool = False  # 第几 / 排名 / what rank
     nouns: tuple[str, ...] = ()  # the noun after a counter: 多少个村 → 村
     required: tuple[str, ...] = ()  # acronyms and Latin names the evidence must contain (GDP, PPP)
+    groups: tuple[tuple[str, ...], ...] = ()  # terms with their alternatives; any one counts as present
+    unknown: tuple[str, ...] = ()  # English content words the glossary cannot map (counted as not found)
 
 
 def language_of(text: str) -> str:
@@ -71,6 +73,15 @@ def analyze(text: str) -> Question:
         units = [u for pattern, u in _EN_UNITS if pattern.search(text)]
         asks = max(1, len(re.findall(r"\bhow (?:many|much)\b", text, re.I)))
     terms = sorted(set(tokenize(text)), key=lambda t: (-len(t), t))
+    groups = tuple((t,) for t in terms)
+    if lang == "en":  # English questions over Chinese documents: match through the domain glossary
+        from .glossary import english_terms, translate
+
+        groups = tuple(g for g in translate(text) if g)
+        terms = sorted({alt for g in groups for alt in g}, key=lambda t: (-len(t), t))
+        unknown = tuple(english_terms(text))
+    else:
+        unknown = ()
     if lang == "zh":  # Latin words inside a Chinese question are names the evidence must carry
         required = tuple(dict.fromkeys(m.lower() for m in _ACRONYM.findall(text)))
     else:
@@ -79,4 +90,15 @@ def analyze(text: str) -> Question:
         text=text, language=lang, wants_number=wants_number, wants_list=bool(_LIST_ASK.search(text)),
         units=tuple(dict.fromkeys(units)), asks=asks, terms=tuple(terms),
         wants_rank=bool(_RANK_ASK.search(text)), nouns=tuple(_UNIT_NOUN.findall(text)), required=required,
+        groups=groups, unknown=unknown,
     )
+
+
+def lexical_query(text: str) -> list[str]:
+    """BM25 tokens for a question; an English question also gets the Chinese terms its words stand for."""
+    tokens = tokenize(text)
+    if language_of(text) == "en":
+        from .glossary import translate
+
+        tokens += tokenize(" ".join(alt for group in translate(text) for alt in group))
+    return tokens

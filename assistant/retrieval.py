@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, replace
 
 from .lexical import BM25Index, tokenize
+from .question import lexical_query
 from .types import Chunk, Hit
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -107,7 +108,7 @@ class Retriever:
         dense = self.store.query(self.embedder.embed_query(query), n, filters.chroma_where())
         chunks, bm25 = self.lexical()
         allowed = None if filters.empty else {i for i, c in enumerate(chunks) if filters.accepts(c)}
-        q_tokens = tokenize(query)
+        q_tokens = lexical_query(query)
         lexical = [(chunks[i], s) for i, s in bm25.search(q_tokens, n, allowed)]
         fused = self._fuse(dense, lexical, query, chunks)
         if self.reranker is not None:

@@ -20,6 +20,7 @@ _CLAUSE_SPLIT = "，,；;"
 _SPACE = " \t\r\n\u3000\xa0"
 _UP = ("增加", "增长", "上升", "提高", "提升", "扩大", "多于", "高于", "超过", "增多")
 _DOWN = ("减少", "下降", "降低", "缩小", "减少了", "少于", "低于", "回落", "下滑")
+_RANK_WORDS = frozenset("排名 排在 名列 位列 位居 位于 列居 名次 排第".split())  # ranks are compared, not matched
 _NEGATION = re.compile(r"(?:从未|从没有|没有|未曾|未|无|不存在|杜绝|零发生|均未)")
 
 
@@ -45,23 +46,23 @@ def split_claims(text: str) -> list[str]:
         if not sentence:
             continue
         parts = [p.strip(_SPACE) for p in re.split(f"[{_CLAUSE_SPLIT}]", sentence) if p.strip(_SPACE)]
-        with_figures = [p for p in parts if _figures(p)]
-        if len(with_figures) >= 2 and all(_figures(p) or len(p) < 4 for p in parts):
-            subject = _leading_context(parts[0])
-            claims.extend(p if p is parts[0] or _has_subject(p) else subject + p for p in parts if _figures(p))
-        else:
+        if sum(1 for p in parts if _figures(p)) < 2:
             claims.append(sentence)
+            continue
+        prefix, own = "", []
+        for part in parts:
+            if _figures(part):
+                own.append(part if _has_subject(part) or not prefix else prefix + part)
+            elif own:
+                own[-1] += "，" + part  # a clause without figures stays with the claim before it
+            else:
+                prefix += part  # leading time and place ("2023年，示范区…") apply to every claim
+        claims.extend(own)
     return claims
 
 
 def _figures(text: str):
     return [f for f in find_figures(text) if not f.is_year]
-
-
-def _leading_context(first: str) -> str:
-    """Time and place that open a sentence ("2023年，示范区…") carry over to its later clauses."""
-    m = re.match(r"^((?:19|20)\d{2}年(?:度)?)", first)
-    return m.group(1) if m else ""
 
 
 def _has_subject(part: str) -> bool:
@@ -86,7 +87,7 @@ class ClaimVerifier:
 
         lang = language_of(claim)
         hits = self.retriever.search(claim, 10)
-        terms = [t for t in dict.fromkeys(tokenize(claim)) if (len(t) >= 2 and not t.isdigit())]
+        terms = [t for t in dict.fromkeys(tokenize(claim)) if len(t) >= 2 and not t.isdigit() and t not in _RANK_WORDS]
         candidates = self._candidates(claim, terms, hits[: self.passages])
         if not candidates:
             return _verdict(claim, "not_found", [], (), lang)
