@@ -5,14 +5,14 @@ import hashlib
 import json
 import os
 import shutil
-import re
 import struct
 import sys
 import tempfile
 import threading
+import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
@@ -29,12 +29,14 @@ Progress = Callable[[int, int], None]  # callback(done, total), counted in weigh
 Tick = Callable[[int], Any]
 
 
-@runtime_checkable
 class Embedder(Protocol):
     """Turns texts into L2-normalised float32 vectors; queries and documents may be encoded differently."""
 
-    model_id: str
-    dim: int
+    @property
+    def model_id(self) -> str: ...  # names the vectors' space: an index built with another is refused
+
+    @property
+    def dim(self) -> int: ...
 
     def embed_documents(self, texts: list[str]) -> np.ndarray: ...
 
@@ -72,23 +74,19 @@ def _source_files() -> tuple[Path, Path]:
 
 def read_image(path: Path) -> tuple[dict[str, Any], list[str], dict[str, tuple[int, int, int, int]]]:
     """Header, vocabulary pieces and tensor directory {name: (dtype, elements, offset, nbytes)}."""
-    buf = np.memmap(path, dtype=np.uint8, mode="r")
+    buf = path.read_bytes()
     magic, version, *dims, eps, qk = _HEADER.unpack_from(buf, 0)
     if magic != b"E5S1" or version != 1 or qk != 32:
         raise ValueError(f"{path}: not an E5S1 v1 image (magic {magic!r}, version {version}, qk {qk})")
     head = dict(zip(("hidden", "layers", "heads", "ffn", "vocab", "max_pos", "type_vocab"), dims), eps=eps)
-    pos = _HEADER.size
-    n_pieces, _bos, _eos, _pad, _unk, blob_len = struct.unpack_from("<5iQ", buf, pos)
-    pos += 28
-    offsets = np.frombuffer(buf, np.uint32, n_pieces + 1, pos)
-    pos += 8 * n_pieces + 4  # offsets, then f32 scores
+    n_pieces, _bos, _eos, _pad, _unk, blob_len = struct.unpack_from("<5iQ", buf, _HEADER.size)
+    offsets = np.frombuffer(buf, np.uint32, n_pieces + 1, _HEADER.size + 28)
+    pos = _HEADER.size + 28 + 8 * n_pieces + 4  # past the offsets and the f32 scores
     blob = bytes(buf[pos : pos + blob_len])
     pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     pos += blob_len
     pos += 8 + struct.unpack_from("<iI", buf, pos)[1]  # skip the normaliser map
-    directory = {}
-    (n_tensors,) = struct.unpack_from("<i", buf, pos)
-    pos += 4
+    directory, (n_tensors,), pos = {}, struct.unpack_from("<i", buf, pos), pos + 4
     for _ in range(n_tensors):
         (name_len,) = struct.unpack_from("<H", buf, pos)
         name = bytes(buf[pos + 2 : pos + 2 + name_len]).decode()
@@ -155,14 +153,12 @@ def bert_state_dict(image: Path, head: dict[str, Any], directory: dict, tick: Ti
 def _folder_files(head: dict[str, Any]) -> dict[str, Any]:
     """Every JSON file of the sentence-transformers folder, by relative path."""
     bert = {"architectures": ["BertModel"], "model_type": "bert", "hidden_size": head["hidden"],
-            "num_hidden_layers": head["layers"], "num_attention_heads": head["heads"],
-            "intermediate_size": head["ffn"], "vocab_size": head["vocab"], "max_position_embeddings": head["max_pos"],
-            "type_vocab_size": head["type_vocab"], "layer_norm_eps": head["eps"], "hidden_act": "gelu",
-            "position_embedding_type": "absolute", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-            "initializer_range": 0.02, "pad_token_id": 0, "tokenizer_class": "XLMRobertaTokenizer"}
+            "num_hidden_layers": head["layers"], "num_attention_heads": head["heads"], "intermediate_size": head["ffn"],
+            "vocab_size": head["vocab"], "max_position_embeddings": head["max_pos"], "type_vocab_size": head["type_vocab"],
+            "layer_norm_eps": head["eps"], "hidden_act": "gelu", "pad_token_id": 0, "tokenizer_class": "XLMRobertaTokenizer"}
     specials = {"bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>", "cls_token": "<s>",
                 "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>"}
-    module = "sentence_transformers.models."
+    module = "sentence_transformers.models."  # the legacy names every sentence-transformers >= 2 resolves
     return {
         "config.json": bert,
         "tokenizer_config.json": {"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512, **specials},
@@ -174,17 +170,19 @@ def _folder_files(head: dict[str, Any]) -> dict[str, Any]:
         "1_Pooling/config.json": {"word_embedding_dimension": head["hidden"], "pooling_mode_mean_tokens": True,
                                   "include_prompt": True},
         "2_Normalize/config.json": {},
+        # "document" too: sentence-transformers >= 5 adds an empty one that encode_document would pick first
         "config_sentence_transformers.json": {"prompts": {**E5_PROMPTS, "document": E5_PROMPTS["passage"]},
-                                              "default_prompt_name": None,
-                                              "similarity_fn_name": "cosine"},
+                                              "default_prompt_name": None, "similarity_fn_name": "cosine"},
     }
 
 
 def default_model_path(cache_dir: str | os.PathLike) -> Path:
+    """Where build_default_model puts the built-in model."""
     return Path(cache_dir).expanduser() / DEFAULT_NAME
 
 
 def _is_complete(folder: Path) -> bool:
+    """The marker, written last, names this build recipe and the size of every file."""
     try:
         marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
         return marker["version"] == BUILD_VERSION and all(
@@ -206,6 +204,9 @@ def build_default_model(cache_dir: str | os.PathLike, progress: Progress | None 
     if vocab[: len(pieces)] != pieces or head["vocab"] < len(vocab):
         raise ValueError(f"{tokenizer} does not match the vocabulary inside {image}")
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{DEFAULT_NAME}.*"):  # left by a killed build (an ended one cleans up)
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{DEFAULT_NAME}.building-", dir=target.parent))
     tick, close = _ticker(sum(entry[1] for entry in directory.values()), progress)
     try:
@@ -227,14 +228,16 @@ def build_default_model(cache_dir: str | os.PathLike, progress: Progress | None 
 
 
 def _replace_folder(tmp: Path, target: Path) -> None:
-    """Rename the finished build into place; a broken old folder is moved aside first, then deleted."""
-    if target.exists():
-        if _is_complete(target):  # another process finished first
-            return
+    """Rename the finished build into place; a broken old folder is moved aside (atomically) and deleted."""
+    if target.exists() and not _is_complete(target):  # (complete: another process finished first)
         trash = Path(tempfile.mkdtemp(prefix=f".{DEFAULT_NAME}.broken-", dir=target.parent))
         target.rename(trash / "old")
         shutil.rmtree(trash, ignore_errors=True)
-    tmp.rename(target)
+    try:
+        tmp.rename(target)
+    except OSError:  # a concurrent build renamed its folder in first
+        if not _is_complete(target):
+            raise
 
 
 def _ticker(total: int, callback: Progress | None) -> tuple[Tick, Callable[[], None]]:
@@ -244,12 +247,11 @@ def _ticker(total: int, callback: Progress | None) -> tuple[Tick, Callable[[], N
 
         bar = tqdm(total=total, unit="w", unit_scale=True, desc=f"building {DEFAULT_NAME}", file=sys.stderr)
         return bar.update, bar.close
-    done = 0
+    done = [0]
 
     def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        callback(done, total)
+        done[0] += n
+        callback(done[0], total)
 
     return tick, lambda: None
 
@@ -283,10 +285,6 @@ def _in_hub_cache(repo: str) -> bool:
         return any(isinstance(try_to_load_from_cache(repo, f), str) for f in ("modules.json", "config.json"))
     except Exception:  # an invalid repo id, or no huggingface_hub
         return False
-
-
-def _is_e5(name: str) -> bool:
-    return re.search(r"(^|[^a-z0-9])e5([^a-z0-9]|$)", name.lower()) is not None
 
 
 # --------------------------------------------------------------------------- embedders
@@ -325,7 +323,7 @@ class SentenceTransformerEmbedder:
     def _choose_prompts(self, configured: dict[str, str]) -> tuple[str, str]:
         """(query, passage) prefixes: explicit overrides, else the folder's prompts, else e5's for e5 models."""
         configured = {k: v for k, v in configured.items() if v}
-        e5 = E5_PROMPTS if _is_e5(self.model_name) or _is_e5(self.model_id) else {"query": "", "passage": ""}
+        e5 = E5_PROMPTS if "e5" in f"{self.model_name} {self.model_id}".lower() else {"query": "", "passage": ""}
         query = configured.get("query", e5["query"])
         passage = next((configured[k] for k in ("document", "passage", "corpus") if k in configured), e5["passage"])
         q_override, p_override = self._overrides
@@ -333,6 +331,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
+        """The vectors' size, read from the model (so this loads it)."""
         getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         return int(getter() or len(self.embed_query("dim")))
 
@@ -368,8 +367,7 @@ class FakeEmbedder:
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self.embed_documents(texts)
+    embed_queries = embed_documents  # no query/document asymmetry
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
