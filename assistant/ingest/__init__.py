@@ -1,4 +1,10 @@
-"""Loading files into Documents: formats, encodings, boilerplate spans and metadata."""
+"""Loading files into Documents: formats, encodings, boilerplate spans and metadata.
+
+>>> from pathlib import Path
+>>> doc = load_document(Path(__file__).resolve().parents[2] / "samples" / "xuchang_2023_fazhi_report.txt")
+>>> doc.title, doc.date, doc.kind
+('许昌市城乡一体化示范区管委会关于2023年度法治建设工作的报告', '2024-03-01', 'report')
+"""
 from __future__ import annotations
 
 import hashlib
@@ -7,60 +13,87 @@ from pathlib import Path
 from typing import Iterator
 
 from ..types import Document
-from .boilerplate import find_boilerplate, front_matter
-from .errors import IngestError
-from .loaders import LOADERS, loader_for
-from .metadata import detect_date, detect_issuer, detect_kind, detect_title, title_year
+from .boilerplate import find_boilerplate, markup_spans, merge_spans
+from .encoding import decode_bytes
+from .errors import IngestError, cannot_read
+from .loaders import LOADERS, SUPPORTED_SUFFIXES, loader_for
+from .metadata import detect_metadata, title_year
 
-SUPPORTED_SUFFIXES = tuple(sorted(LOADERS))
-__all__ = ["IngestError", "SUPPORTED_SUFFIXES", "iter_files", "load_document", "title_year"]
+__all__ = [
+    "IngestError", "SUPPORTED_SUFFIXES", "decode_bytes", "find_boilerplate", "iter_files", "load_document",
+    "title_year",
+]
 
 
 def load_document(path: Path | str, source: str | None = None, max_bytes: int | None = None) -> Document:
-    """Read one file into a Document; raises IngestError with a message a user can act on."""
+    """Read one file into a Document; raises IngestError with a message a user can act on.
+
+    ``source`` defaults to the file name; ``content_hash`` is the SHA-256 of the raw bytes (hex).
+    ``text`` is the whole text as loaded (see the loaders); boilerplate is recorded in ``skip_spans``.
+    """
     path = Path(path)
     source = source or path.name
     fmt, loader = loader_for(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise IngestError(f"无法读取 {source}：{exc.strerror} / cannot read the file") from None
+        raise cannot_read(source, exc.strerror or type(exc).__name__, "cannot open the file") from None
+    if not path.is_file():
+        raise cannot_read(source, "不是普通文件", "not a regular file")
     if max_bytes is not None and size > max_bytes:
-        raise IngestError(
-            f"{source} 太大（{size / 2**20:.1f} MB，上限 {max_bytes / 2**20:.0f} MB） / file too large; "
-            "raise max_file_bytes in the settings to index it"
-        )
+        raise _too_large(source, size, max_bytes)
     if size == 0:
-        raise IngestError(f"{source} 是空文件 / the file is empty")
+        raise cannot_read(source, "文件为空", "the file is empty")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise IngestError(f"无法读取 {source}：{exc.strerror} / cannot read the file") from None
-    text, encoding = loader(data, source)
-    if not text.strip():
-        raise IngestError(f"{source} 没有文字内容 / the file has no text")
-    skip = find_boilerplate(text)
-    if fmt == "md":
-        skip = sorted(skip + front_matter(text))
-    title = detect_title(text, skip, fmt, fallback=path.stem)
+        raise cannot_read(source, exc.strerror or type(exc).__name__, "cannot read the file") from None
+    if max_bytes is not None and len(data) > max_bytes:
+        raise _too_large(source, len(data), max_bytes)
+    loaded = loader(data, source)
+    if not loaded.text.strip():
+        raise cannot_read(source, "文件为空（没有文字内容）", "the file is empty (no text, only whitespace)")
+    text = loaded.text
+    skip = merge_spans(find_boilerplate(text) + markup_spans(text, fmt), text)
+    meta = detect_metadata(text, fmt, filename=path.name, skip=skip, title_hint=loaded.title)
     return Document(
-        source=source, text=text, title=title, date=detect_date(text, path.name), issuer=detect_issuer(title, text),
-        kind=detect_kind(title, text), format=fmt, encoding=encoding,
-        content_hash=hashlib.sha256(data).hexdigest(), skip_spans=tuple(skip),
+        source=source, text=text, title=meta.title, date=meta.date, issuer=meta.issuer, kind=meta.kind,
+        format=fmt, encoding=loaded.encoding, content_hash=hashlib.sha256(data).hexdigest(), skip_spans=tuple(skip),
     )
 
 
+def _too_large(source: str, size: int, limit: int) -> IngestError:
+    return cannot_read(
+        source, f"文件太大（{_mb(size)}，上限 {_mb(limit)}）",
+        f"the file is too large ({size} bytes, limit {limit} bytes); raise the size limit to index it",
+    )
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n} 字节"
+
+
 def iter_files(paths: list[Path]) -> Iterator[tuple[Path, str]]:
-    """(file, source) for files and folders; a folder's files are named relative to it, hidden ones skipped."""
+    """(file, source) for the given files and folders.
+
+    A file given directly is yielded whatever its suffix (loading it then says if the format is not
+    supported), with its file name as the source. A folder is walked recursively in sorted order;
+    its files get the path relative to the folder, with "/" separators, as the source. Inside
+    folders, hidden files and folders (".name"), Word lock files ("~$name.docx") and files with an
+    unsupported suffix are skipped silently; symbolic links to folders are not followed.
+    """
     for root in paths:
         root = Path(root)
-        if root.is_file():
+        if not root.is_dir():
             yield root, root.name
             continue
+        found = []
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.startswith(".") or Path(name).suffix.lower() not in LOADERS:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                if name.startswith((".", "~$")) or Path(name).suffix.lower() not in LOADERS:
                     continue
                 file = Path(dirpath) / name
-                yield file, file.relative_to(root).as_posix()
+                found.append((file.relative_to(root).parts, file))
+        for parts, file in sorted(found):
+            yield file, "/".join(parts)
