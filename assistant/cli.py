@@ -100,6 +100,17 @@ def _nearest(answer, n: int = 3):
 
 
 def _ask_batch(assistant, src: str, out: str | None) -> int:
+    def handle(row: dict) -> dict:
+        return answer_record(assistant.ask(str(row.get("question", ""))))
+
+    def failed(row: dict, exc: Exception) -> dict:
+        return {"question": row.get("question"), "answer": "", "refused": True, "citations": [], "hits": []}
+
+    return _run_batch(src, out, handle, failed, timed=True)
+
+
+def _run_batch(src: str, out: str | None, handle, failed, timed: bool = False) -> int:
+    """One output line per input line, in order; a failing line gets an "error" field and the rest go on."""
     if not out:
         print("--batch 需要 --out OUT.jsonl / --batch needs --out", file=sys.stderr)
         return EXIT_USAGE
@@ -109,12 +120,13 @@ def _ask_batch(assistant, src: str, out: str | None) -> int:
         for row in rows:
             started = time.perf_counter()
             try:
-                record = answer_record(assistant.ask(str(row.get("question", ""))))
+                record = handle(row)
             except Exception as exc:
                 failures += 1
-                record = {"question": row.get("question"), "answer": "", "refused": True, "citations": [],
-                          "hits": [], "error": str(exc)}
-            record = {"id": row.get("id"), **record, "seconds": round(time.perf_counter() - started, 4)}
+                record = {**failed(row, exc), "error": str(exc)}
+            record = {"id": row.get("id"), **record}
+            if timed:
+                record["seconds"] = round(time.perf_counter() - started, 4)
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     print(f"已写入 {len(rows)} 条到 {out}" + (f"（{failures} 条出错）" if failures else ""), file=sys.stderr)
     return EXIT_PARTIAL if failures else EXIT_OK
@@ -186,22 +198,13 @@ def verdict_record(verdict) -> dict:
 def cmd_verify(args) -> int:
     assistant = _assistant(args)
     if args.batch:
-        if not args.out:
-            print("--batch 需要 --out OUT.jsonl / --batch needs --out", file=sys.stderr)
-            return EXIT_USAGE
-        rows = _read_jsonl(args.batch)
-        failures = 0
-        with open(args.out, "w", encoding="utf-8") as fh:
-            for row in rows:
-                try:
-                    record = verdict_record(assistant.verifier.verify(assistant.check_question(str(row.get("claim", "")))))
-                except Exception as exc:
-                    failures += 1
-                    record = {"claim": row.get("claim"), "label": "not_found", "evidence": [], "explanation": "",
-                              "error": str(exc)}
-                fh.write(json.dumps({"id": row.get("id"), **record}, ensure_ascii=False) + "\n")
-        print(f"已写入 {len(rows)} 条到 {args.out}" + (f"（{failures} 条出错）" if failures else ""), file=sys.stderr)
-        return EXIT_PARTIAL if failures else EXIT_OK
+        def handle(row: dict) -> dict:
+            return verdict_record(assistant.verifier.verify(assistant.check_question(str(row.get("claim", "")))))
+
+        def failed(row: dict, exc: Exception) -> dict:
+            return {"claim": row.get("claim"), "label": "not_found", "evidence": [], "explanation": ""}
+
+        return _run_batch(args.batch, args.out, handle, failed)
     if not args.claim:
         print("请给出要核查的说法，或使用 --batch / give a claim or --batch", file=sys.stderr)
         return EXIT_USAGE

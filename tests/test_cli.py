@@ -85,3 +85,26 @@ def test_eval_prints_table_and_json(tmp_path, sample_path, capsys):
     summary = json.loads(out[out.index("{"):])
     assert summary["answer_accuracy"] == 1.0 and summary["unanswerable_refused"] == 1.0
     assert summary["citations_not_verbatim"] == 0
+
+
+def test_verify_single_and_batch(tmp_path, sample_path, capsys):
+    store = ["--store", str(tmp_path / "idx"), "--model", "fake"]
+    main(["index", str(sample_path), "--quiet", *store])
+    capsys.readouterr()
+    code, out, _ = _run(["verify", "--json", "2023年共开展普法主题宣传活动62场次。", *store], capsys)
+    verdicts = json.loads(out)
+    assert code == 0 and verdicts[0]["label"] == "contradicted"
+    assert verdicts[0]["compared"] == [["62场次", "26场次"]]
+    src = tmp_path / "claims.jsonl"
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "c1", "claim": "2023年共开展普法主题宣传活动26场次。"},
+        {"id": "c2", "claim": "示范区2023年新增高新技术企业8家。"},
+    ]), encoding="utf-8")
+    dst = tmp_path / "verdicts.jsonl"
+    assert main(["verify", "--batch", str(src), "--out", str(dst), *store]) == 0
+    rows = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["label"]) for r in rows] == [("c1", "supported"), ("c2", "not_found")]
+    text = sample_path.read_text(encoding="utf-8")
+    for e in rows[0]["evidence"]:
+        assert set(e) == {"source", "start", "end", "quote"} and text[e["start"] : e["end"]] == e["quote"]
+    assert {"id", "claim", "label", "evidence", "explanation"} <= set(rows[0])
