@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = build_ui(assistant)
     demo.launch(
         server_name=settings.host, server_port=settings.port, auth=(user, password) if user and password else None,
-        show_error=True,
+        auth_message="请输入用户名和密码。", show_error=True,
     )
     return 0
 
