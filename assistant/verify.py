@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import compare, find_figures, find_ranks
+from .numbers import compare, find_dates, find_figures, find_ranks
 from .question import language_of
 from .spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from .types import Citation, Hit, Verdict
@@ -142,6 +142,9 @@ def _judge(claim: str, evidence: str) -> tuple[str, tuple[tuple[str, str], ...]]
         verdicts.append(outcome)
     if "different" in verdicts:
         return "contradicted", tuple(compared)
+    date_clash = _date_clash(claim, evidence)
+    if date_clash:
+        return "contradicted", (*compared, date_clash)
     claim_ranks, ev_ranks = find_ranks(claim), find_ranks(evidence)
     if claim_ranks and ev_ranks and claim_ranks[0].value != ev_ranks[0].value:
         return "contradicted", ((claim_ranks[0].raw, ev_ranks[0].raw),)
@@ -166,6 +169,20 @@ def _aligned(claim: str, fig, evidence: str, ev_figs):
         if score > best_score:
             best, best_score = ef, score
     return best
+
+
+def _date_clash(claim: str, evidence: str) -> tuple[str, str] | None:
+    """A month or day in the claim that the evidence gives differently (same year, other month or day)."""
+    ev_dates = [d for d in find_dates(evidence) if d.month]
+    for cd in (d for d in find_dates(claim) if d.month):
+        same_year = [d for d in ev_dates if d.year == cd.year]
+        if same_year and not any(_date_fits(cd, d) for d in same_year):
+            return cd.raw, same_year[0].raw
+    return None
+
+
+def _date_fits(a, b) -> bool:
+    return a.month == b.month and (a.day is None or b.day is None or a.day == b.day)
 
 
 def _direction(text: str) -> str | None:
