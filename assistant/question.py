@@ -82,10 +82,11 @@ def analyze(text: str) -> Question:
         unknown = tuple(english_terms(text))
     else:
         unknown = ()
-    if lang == "zh":  # Latin words inside a Chinese question are names the evidence must carry
-        required = tuple(dict.fromkeys(m.lower() for m in _ACRONYM.findall(text)))
-    else:
-        required = tuple(dict.fromkeys(m.lower() for m in re.findall(r"\b[A-Z]{2,}[0-9]*\b", text)))
+    if _RANK_ASK.search(text):  # 排名 / 名次 ask for the rank; the evidence says 位列第三
+        groups = tuple(g for g in groups if not any(t in ("排名", "名次", "第几") for t in g))
+        terms = [t for t in terms if t not in ("排名", "名次", "第几")]
+    # Latin words inside a Chinese question are names the evidence must carry (English ones go through the glossary)
+    required = tuple(dict.fromkeys(m.lower() for m in _ACRONYM.findall(text))) if lang == "zh" else ()
     return Question(
         text=text, language=lang, wants_number=wants_number, wants_list=bool(_LIST_ASK.search(text)),
         units=tuple(dict.fromkeys(units)), asks=asks, terms=tuple(terms),
