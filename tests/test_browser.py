@@ -87,7 +87,8 @@ def test_upload_ask_cite_search_verify(served, page):
     # 文档: upload the sample report into the empty store and index it
     page.get_by_role("tab", name="文档").click()
     page.locator("#upload-files input[type=file]").set_input_files(str(SAMPLE))
-    expect(page.locator("#upload-files")).to_contain_text(SAMPLE.name)
+    # Gradio renders the name as stem and suffix in separate elements; wait for the stem
+    expect(page.locator("#upload-files")).to_contain_text(SAMPLE.stem)
     page.locator("#upload-btn").click()
     expect(page.locator("#upload-status span.st-added")).to_be_visible(timeout=300_000)
     expect(page.locator("#docs-table")).to_contain_text("许昌市城乡一体化示范区")
