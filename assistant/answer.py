@@ -55,9 +55,10 @@ class ExtractiveAnswerer:
     """
 
     def __init__(self, embedder=None, idf: Callable[[str], float] | None = None, min_support: float = 0.5,
-                 passages: int = 4):
+                 passages: int = 4, mentions: Callable[[str], bool] | None = None):
         self.embedder = embedder
         self.idf = idf or (lambda _t: 1.0)
+        self.mentions = mentions  # does any indexed document use this word at all?
         self.min_support = min_support
         self.passages = passages
 
@@ -67,10 +68,14 @@ class ExtractiveAnswerer:
         windows = self._score(q, hits[: self.passages])
         best = max(windows, key=lambda w: w.score) if windows else None
         support = self.support(best, q) if best else 0.0
+        unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
+        if unheard:  # the question is about something no document mentions
+            support = min(support, self.min_support / 2)
         if best is None or support < self.min_support:
             text = REFUSAL_EN if q.language == "en" else REFUSAL_ZH
+            notes = tuple(f"文档中没有出现“{n}”" for n in unheard)
             return Answer(question=question, text=text, hits=tuple(hits), refused=True, language=q.language,
-                          seconds=time.perf_counter() - started, support=support)
+                          seconds=time.perf_counter() - started, support=support, notes=notes)
         chosen = self._select(q, best, windows)
         citations = tuple(_citation(w) for w in chosen)
         text = _compose(q, citations)

@@ -46,8 +46,9 @@ def tokenize(text: str) -> list[str]:
 class BM25Index:
     """An inverted index with Okapi BM25 scoring."""
 
-    def __init__(self, postings: dict, doc_len: list[int], k1: float = 1.2, b: float = 0.75):
+    def __init__(self, postings: dict, doc_len: list[int], k1: float = 1.2, b: float = 0.75, corpus: str = ""):
         self.postings = postings  # token -> list[(doc index, term frequency)]
+        self.corpus = corpus  # every indexed text, lower-cased, for "is this word used anywhere" checks
         self.doc_len = doc_len
         self.k1, self.b = k1, b
         self.n = len(doc_len)
@@ -62,7 +63,11 @@ class BM25Index:
             lengths.append(sum(counts.values()))
             for tok, tf in counts.items():
                 postings[tok].append((i, tf))
-        return cls(dict(postings), lengths)
+        return cls(dict(postings), lengths, corpus="\x00".join(texts).lower())
+
+    def mentions(self, word: str) -> bool:
+        """Whether any indexed text contains ``word`` (a substring test, so segmentation does not matter)."""
+        return word.lower() in self.corpus
 
     def idf(self, token: str) -> float:
         df = len(self.postings.get(token, ()))

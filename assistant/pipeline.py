@@ -52,7 +52,11 @@ class Assistant:
         def idf(term: str) -> float:
             return self.retriever.lexical()[1].idf(term)
 
-        return ExtractiveAnswerer(self.embedder, idf=idf, min_support=self.settings.answer_min_support)
+        def mentions(word: str) -> bool:
+            return self.retriever.lexical()[1].mentions(word)
+
+        return ExtractiveAnswerer(self.embedder, idf=idf, min_support=self.settings.answer_min_support,
+                                  mentions=mentions)
 
     @cached_property
     def verifier(self):

@@ -50,6 +50,7 @@ class Question:
     required: tuple[str, ...] = ()  # acronyms and Latin names the evidence must contain (GDP, PPP)
     groups: tuple[tuple[str, ...], ...] = ()  # terms with their alternatives; any one counts as present
     unknown: tuple[str, ...] = ()  # English content words the glossary cannot map (counted as not found)
+    names: tuple[str, ...] = ()  # the nouns a Chinese question is about (联合国, 火星基地): the documents must use them
 
 
 def language_of(text: str) -> str:
@@ -87,12 +88,33 @@ def analyze(text: str) -> Question:
         terms = [t for t in terms if t not in ("排名", "名次", "第几")]
     # Latin words inside a Chinese question are names the evidence must carry (English ones go through the glossary)
     required = tuple(dict.fromkeys(m.lower() for m in _ACRONYM.findall(text))) if lang == "zh" else ()
+    names = _nouns(text) if lang == "zh" else ()
     return Question(
         text=text, language=lang, wants_number=wants_number, wants_list=bool(_LIST_ASK.search(text)),
         units=tuple(dict.fromkeys(units)), asks=asks, terms=tuple(terms),
         wants_rank=bool(_RANK_ASK.search(text)), nouns=tuple(_UNIT_NOUN.findall(text)), required=required,
-        groups=groups, unknown=unknown,
+        groups=groups, unknown=unknown, names=names,
     )
+
+
+# Nouns that frame a question rather than name its subject ("计划建立什么机制", "存在哪些问题").
+_FRAMING = frozenset(
+    "计划 目标 情况 措施 举措 方面 内容 方式 做法 成效 成果 数量 规模 问题 工作 方法 原因 结果 要求 任务 重点 "
+    "时间 时候 年度 年份 地方 部门 单位 机构 人员 对象 项目 事项 条件 标准 程度 水平 比例 总数 总量 名次 排名".split()
+)
+_NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "ng")
+
+
+def _nouns(text: str) -> tuple[str, ...]:
+    """Nouns of two or more characters, without question-framing ones, from jieba's part-of-speech tagger."""
+    from .lexical import _jieba
+
+    _jieba()
+    import jieba.posseg as pseg
+
+    return tuple(dict.fromkeys(
+        w for w, flag in pseg.lcut(text) if flag in _NOUN_TAGS and len(w) >= 2 and w not in _FRAMING
+    ))
 
 
 def lexical_query(text: str) -> list[str]:

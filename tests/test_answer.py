@@ -66,3 +66,15 @@ def test_list_question_quotes_the_whole_enumeration(fake_assistant, sample_doc):
     assert not answer.refused
     assert "宪法区" in answer.text and "法治人物典故区" in answer.text
     _check_citations(answer, sample_doc)
+
+
+def test_question_about_something_no_document_mentions_is_refused_with_a_note(fake_assistant):
+    answer = fake_assistant.ask("2023年示范区新建了多少个高铁站？")
+    assert answer.refused
+    assert any("高铁站" in n or "高铁" in n for n in answer.notes)
+
+
+def test_framing_nouns_do_not_cause_refusal(fake_assistant):
+    # "计划" never occurs in the report ("将…"), but it frames the question rather than naming its subject
+    answer = fake_assistant.ask("示范区2024年计划建立什么样的矛盾纠纷调处机制？")
+    assert not answer.refused and "一站式" in answer.text
