@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         for source, message in report.errors.items():
             print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
     user, password = os.environ.get("ASSISTANT_USERNAME"), os.environ.get("ASSISTANT_PASSWORD")
+    print("正在加载模型 / loading the model …", file=sys.stderr)
+    assistant.warm_up()
     demo = build_ui(assistant)
     demo.launch(
         server_name=settings.host, server_port=settings.port, auth=(user, password) if user and password else None,

@@ -70,6 +70,14 @@ class Assistant:
         self.indexer.check()
         return self.verifier.verify_text(text)
 
+    def warm_up(self) -> None:
+        """Load the model, the tokenizer dictionaries and the lexical index now rather than on the first question."""
+        from .question import analyze
+
+        self.embedder.embed_query("预热")
+        self.retriever.lexical()
+        analyze("示范区2023年办理了多少件行政复议案件？")
+
     def index(self, paths: list[str | Path], progress: Progress | None = None) -> IndexReport:
         report = self.indexer.index_paths([Path(p) for p in paths], progress)
         self.retriever.invalidate()
