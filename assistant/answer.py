@@ -173,7 +173,16 @@ def _window_score(q: Question, w: _Window) -> float:
     length_penalty = 0.15 * math.log1p(max(0, length - 25) / 25)
     rank_prior = 0.1 / (1 + w.hit_rank)
     semantic = 0.6 * w.dense if q.language == "en" else 0.35 * w.dense
-    return w.coverage + semantic + 0.25 * number_fit + rank_prior - length_penalty
+    return w.coverage + semantic + 0.25 * number_fit + rank_prior - length_penalty - _echo_penalty(q, text)
+
+
+def _echo_penalty(q: Question, text: str) -> float:
+    """A window that only repeats the question ("班杰", "河口") answers nothing: it must add words of its own."""
+    if q.language != "zh":
+        return 0.0
+    asked = set(q.text)
+    new = sum(1 for ch in text if ch not in asked and (ch.isalnum() or "\u4e00" <= ch <= "\u9fff"))
+    return 0.6 if new < 3 else 0.3 if new < 6 else 0.0
 
 
 def _dense_support(sim: float) -> float:

@@ -100,20 +100,23 @@ def analyze(text: str) -> Question:
 # Nouns that frame a question rather than name its subject ("计划建立什么机制", "存在哪些问题").
 _FRAMING = frozenset(
     "计划 目标 情况 措施 举措 方面 内容 方式 做法 成效 成果 数量 规模 问题 工作 方法 原因 结果 要求 任务 重点 "
-    "时间 时候 年度 年份 地方 部门 单位 机构 人员 对象 项目 事项 条件 标准 程度 水平 比例 总数 总量 名次 排名".split()
+    "时间 时候 年度 年份 地方 部门 单位 机构 人员 对象 项目 事项 条件 标准 程度 水平 比例 总数 总量 名次 排名 "
+    "特点 特征 职责 职能 性格 含义 意义 作用 功能 用途 产地 来源 影响 优势 区别 名称 别名 类型 种类 形式 依据".split()
 )
-_NOUN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "ng")
+_NAME_TAGS = ("nr", "ns", "nt", "nz", "nrt", "nrfg")  # people, places, organisations, other proper names
 
 
 def _nouns(text: str) -> tuple[str, ...]:
-    """Nouns of two or more characters, without question-framing ones, from jieba's part-of-speech tagger."""
+    """Proper names, and common nouns of three or more characters, that are not question-framing words."""
     from .lexical import _jieba
 
     _jieba()
     import jieba.posseg as pseg
 
     return tuple(dict.fromkeys(
-        w for w, flag in pseg.lcut(text) if flag in _NOUN_TAGS and len(w) >= 2 and w not in _FRAMING
+        w for w, flag in pseg.lcut(text)
+        if ((flag in _NAME_TAGS and len(w) >= 2) or (flag == "n" and len(w) >= 3))
+        and w not in _FRAMING and "的" not in w
     ))
 
 

@@ -69,9 +69,9 @@ def test_list_question_quotes_the_whole_enumeration(fake_assistant, sample_doc):
 
 
 def test_question_about_something_no_document_mentions_is_refused_with_a_note(fake_assistant):
-    answer = fake_assistant.ask("2023年示范区新建了多少个高铁站？")
+    answer = fake_assistant.ask("示范区与清华大学合作开展了多少个项目？")
     assert answer.refused
-    assert any("高铁站" in n or "高铁" in n for n in answer.notes)
+    assert any("清华大学" in n for n in answer.notes)
 
 
 def test_framing_nouns_do_not_cause_refusal(fake_assistant):
