@@ -76,7 +76,7 @@ class Retriever:
         self.reranker = reranker
         self.prior_weight = prior_weight
         self._lock = threading.Lock()
-        self._lexical: tuple[int, list[Chunk], BM25Index] | None = None
+        self._lexical: tuple[tuple[int, str], list[Chunk], BM25Index] | None = None
 
     @classmethod
     def from_settings(cls, settings, embedder, store) -> "Retriever":
@@ -85,13 +85,13 @@ class Retriever:
 
     # -- lexical side ---------------------------------------------------------------------
     def lexical(self) -> tuple[list[Chunk], BM25Index]:
-        """The chunks and their BM25 index, rebuilt when the store's size changed."""
-        count = self.store.count()
+        """The chunks and their BM25 index, rebuilt whenever any process changed the store."""
+        version = (self.store.count(), self.store.generation())
         with self._lock:
-            if self._lexical is None or self._lexical[0] != count:
+            if self._lexical is None or self._lexical[0] != version:
                 chunks = self.store.all_chunks()
                 index = BM25Index.build([_lexical_text(c) for c in chunks])
-                self._lexical = (count, chunks, index)
+                self._lexical = (version, chunks, index)
             return self._lexical[1], self._lexical[2]
 
     def invalidate(self) -> None:

@@ -134,10 +134,21 @@ class ChunkStore:
             "format": doc.format,
         }
         self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
+        self._bump()
 
     def delete_document(self, source: str) -> None:
         self._docs.delete(ids=[_doc_id(source)])
         self._chunks.delete(where={"source": source})
+        self._bump()
+
+    def _bump(self) -> None:
+        """Mark the index as changed, so every process (and every app on a shared server) rebuilds its BM25."""
+        self._docs.modify(metadata={"generation": uuid.uuid4().hex})
+
+    def generation(self) -> str:
+        """A token that changes whenever any process writes to this index."""
+        fresh = self.client.get_collection(f"{self.name}-docs", embedding_function=None)
+        return str((fresh.metadata or {}).get("generation", ""))
 
     def repair(self) -> int:
         """Delete chunks that belong to no recorded document (left by an interrupted run)."""

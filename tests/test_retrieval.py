@@ -59,3 +59,16 @@ def test_lexical_index_follows_store_changes():
     Indexer(retriever.embedder, retriever.store, min_chars=10).add_document(
         _doc("b.txt", "乙", "一、乙\n\n乙方案正在推进落实。", "2024-01-01"))
     assert retriever.search("乙方案推进", 5)[0].chunk.source == "b.txt"
+
+
+def test_a_write_from_another_store_handle_refreshes_bm25(tmp_path):
+    """Two handles on one index stand for two processes: same chunk count, new text, BM25 must follow."""
+    emb = FakeEmbedder()
+    first = ChunkStore.persistent(str(tmp_path / "idx"))
+    Indexer(emb, first, min_chars=10).add_document(_doc("a.txt", "甲", "一、甲\n\n甲方案已经实施完毕。", "2024-01-01"))
+    retriever = Retriever(emb, first)
+    assert "甲方案" in retriever.search("方案", 1)[0].chunk.text
+    other = ChunkStore.persistent(str(tmp_path / "idx"))
+    Indexer(emb, other, min_chars=10).add_document(_doc("a.txt", "甲", "一、乙\n\n丙计划已经实施完毕。", "2024-01-01"))
+    chunks, _bm25 = retriever.lexical()
+    assert any("丙计划" in c.text for c in chunks) and not any("甲方案" in c.text for c in chunks)
