@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .chunking import CHUNKER_VERSION, chunk_document
 from .ingest import IngestError, iter_files, load_document
 from .retrieval import embedding_text
@@ -23,6 +25,8 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     chunks: int = 0
+    embedded: int = 0  # chunks sent to the embedder (the rest reused stored vectors)
+    repaired: int = 0  # chunks of an interrupted earlier run that were removed
 
     @property
     def ok(self) -> bool:
@@ -33,6 +37,8 @@ class IndexReport:
             f"新增 {len(self.added)}", f"更新 {len(self.updated)}", f"未变 {len(self.unchanged)}",
             f"移除 {len(self.removed)}", f"失败 {len(self.errors)}", f"片段 {self.chunks}",
         ]
+        if self.repaired:
+            parts.append(f"清理中断残留片段 {self.repaired}")
         return "，".join(parts)
 
 
@@ -66,7 +72,7 @@ class Indexer:
         for p in missing:
             report.errors[p] = f"路径不存在 / path not found: {p}"
         self.check()
-        self.store.repair()
+        report.repaired = self.store.repair()
         files = list(iter_files([p for p in paths if p.exists()]))
         known = self.store.documents()
         seen: set[str] = set()
@@ -94,19 +100,40 @@ class Indexer:
         if previous is not None and previous.content_hash == doc.content_hash:
             report.unchanged.append(source)
             return
-        report.chunks += self.add_document(doc)
+        report.chunks += self.add_document(doc, known, report)
         (report.updated if previous is not None else report.added).append(source)
 
-    def add_document(self, doc) -> int:
-        """Chunk, embed and store one loaded document; returns its chunk count."""
+    def add_document(self, doc, known: dict | None = None, report: IndexReport | None = None) -> int:
+        """Chunk, embed and store one loaded document; returns its chunk count.
+
+        Vectors already stored for the same passage text (the document's previous version, or a
+        document with the same content under another name, e.g. a renamed file) are reused, so only
+        new passages reach the embedder.
+        """
         self.check()
         chunks = chunk_document(doc, self.min_chars, self.max_chars)
         if not chunks:
             raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
-        vectors = self.embedder.embed_documents([embedding_text(c) for c in chunks])
+        known = self.store.documents() if known is None else known
+        same = [s for s, r in known.items() if r.content_hash == doc.content_hash]
+        vectors, fresh = self._embed(chunks, [doc.source, *same])
+        if report is not None:
+            report.embedded += fresh
         self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
-        self.store.put_document(doc, chunks, vectors)
+        self.store.put_document(doc, chunks, np.stack(vectors))
         return len(chunks)
+
+    def _embed(self, chunks: list, reuse_from: list[str]) -> tuple[list, int]:
+        """One vector per chunk (a stored one for the same embedded text, else a fresh one) and the fresh count."""
+        stored = {embedding_text(c): v for c, v in self.store.vectors_of(reuse_from) if len(v) == self.embedder.dim}
+        texts = [embedding_text(c) for c in chunks]
+        vectors = [stored.get(t) for t in texts]
+        missing = [i for i, v in enumerate(vectors) if v is None]
+        if missing:
+            fresh = self.embedder.embed_documents([texts[i] for i in missing])
+            for i, vec in zip(missing, fresh):
+                vectors[i] = np.asarray(vec, dtype=np.float32)
+        return vectors, len(missing)
 
 
 def print_progress(stream=sys.stderr) -> Progress:

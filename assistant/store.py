@@ -97,7 +97,8 @@ class ChunkStore:
 
     # -- provenance ---------------------------------------------------------------------
     def provenance(self) -> dict:
-        meta = self._chunks.metadata or {}
+        """What built the index, read afresh: another process (or app on a shared server) may have claimed it."""
+        meta = self.client.get_collection(f"{self.name}-chunks", embedding_function=None).metadata or {}
         return {k: meta[k] for k in ("embedder", "dim", "chunker") if k in meta}
 
     def check_provenance(self, embedder: str, dim: int, chunker: str, claim: bool = False) -> None:
@@ -118,11 +119,15 @@ class ChunkStore:
 
     # -- writes ---------------------------------------------------------------------------
     def put_document(self, doc: Document, chunks: list[Chunk], embeddings: np.ndarray, batch: int = 2000) -> None:
-        """Replace ``doc``'s chunks; the document record is written last so a crash leaves no half document."""
-        self.delete_document(doc.source)
+        """Store ``doc``'s chunks, then its record (the commit marker), then drop its previous version.
+
+        Chunk ids carry the content hash, so a new version never overwrites the old one: until the
+        record is written, readers see the previous version, and an interrupted run leaves only
+        uncommitted chunks that :meth:`repair` removes.
+        """
         for i in range(0, len(chunks), batch):
             part = chunks[i : i + batch]
-            self._chunks.add(
+            self._chunks.upsert(
                 ids=[c.id for c in part],
                 embeddings=np.asarray(embeddings[i : i + batch], dtype=np.float32),
                 documents=[c.text for c in part],
@@ -134,9 +139,11 @@ class ChunkStore:
             "format": doc.format,
         }
         self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
+        self._chunks.delete(where={"$and": [{"source": doc.source}, {"doc_hash": {"$ne": doc.content_hash}}]})
         self._bump()
 
     def delete_document(self, source: str) -> None:
+        """Remove the record first (the document is gone for readers), then its chunks."""
         self._docs.delete(ids=[_doc_id(source)])
         self._chunks.delete(where={"source": source})
         self._bump()
@@ -151,16 +158,41 @@ class ChunkStore:
         return str((fresh.metadata or {}).get("generation", ""))
 
     def repair(self) -> int:
-        """Delete chunks that belong to no recorded document (left by an interrupted run)."""
+        """Undo what an interrupted run left: chunks of no committed document, and incomplete documents.
+
+        A chunk is committed when a document record has its source and content hash. A record whose
+        chunk count differs from the chunks found is dropped with its chunks, so the next run redoes it.
+        Returns the number of chunks deleted. Run it only while no other process is indexing.
+        """
         records = self.documents()
         got = self._chunks.get(include=["metadatas"])
-        orphans = [
-            cid for cid, meta in zip(got["ids"], got["metadatas"])
-            if (rec := records.get(meta["source"])) is None or rec.content_hash[:16] != meta.get("doc_hash", "")[:16]
-        ]
+        orphans: list[str] = []
+        found: dict[str, int] = {}
+        for cid, meta in zip(got["ids"], got["metadatas"]):
+            rec = records.get(meta["source"])
+            if rec is None or rec.content_hash != meta.get("doc_hash", ""):
+                orphans.append(cid)
+            else:
+                found[rec.source] = found.get(rec.source, 0) + 1
+        incomplete = [s for s, rec in records.items() if found.get(s, 0) != rec.chunks]
         for i in range(0, len(orphans), 2000):
             self._chunks.delete(ids=orphans[i : i + 2000])
-        return len(orphans)
+        for source in incomplete:
+            self.delete_document(source)
+        if orphans and not incomplete:
+            self._bump()
+        return len(orphans) + sum(found.get(s, 0) for s in incomplete)
+
+    def vectors_of(self, sources: list[str]) -> list[tuple[Chunk, np.ndarray]]:
+        """The stored chunks of ``sources`` with their vectors (to reuse them instead of embedding again)."""
+        if not sources:
+            return []
+        got = self._chunks.get(where={"source": {"$in": sorted(set(sources))}},
+                               include=["documents", "metadatas", "embeddings"])
+        return [
+            (_chunk_from(text, meta), np.asarray(vec, dtype=np.float32))
+            for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"])
+        ]
 
     # -- reads ----------------------------------------------------------------------------
     def count(self) -> int:

@@ -82,3 +82,30 @@ def real_assistant(tmp_path_factory, real_embedder):
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server process on 127.0.0.1 and a free port, for the whole test session."""
+    from tests.chroma_server import ChromaServer
+
+    server = ChromaServer.start(tmp_path_factory.mktemp("chroma-server") / "db")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def mode_settings(request, tmp_path):
+    """Fake-embedder settings on an embedded store in a temporary folder, then on the real Chroma server.
+
+    Each server-mode test gets its own collection, so tests sharing the session's server never see each other.
+    """
+    import uuid
+
+    from assistant.config import Settings
+
+    base = Settings(store_dir=str(tmp_path / "index"), embedding_model="fake", model_cache_dir=str(tmp_path / "models"))
+    if request.param == "embedded":
+        return base
+    server = request.getfixturevalue("chroma_server")
+    return base.replace(chroma_url=server.url, collection=f"t{uuid.uuid4().hex[:12]}")

@@ -20,8 +20,12 @@ def _put(store, doc, emb):
     return chunks
 
 
-@pytest.fixture(params=["persistent", "memory"])
+@pytest.fixture(params=["persistent", "memory", "server"])
 def store(request, tmp_path):
+    if request.param == "server":  # a real `chroma run` process (tests/chroma_server.py), one collection per test
+        import uuid
+
+        return ChunkStore.server(request.getfixturevalue("chroma_server").url, f"t{uuid.uuid4().hex[:12]}")
     return ChunkStore.persistent(str(tmp_path / "idx")) if request.param == "persistent" else ChunkStore.in_memory()
 
 

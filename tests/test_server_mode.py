@@ -1,0 +1,92 @@
+"""The same pipeline on the embedded store and on a real `chroma run` server; several processes sharing one index."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.pipeline import Assistant
+from assistant.store import IndexMismatchError
+from tests.conftest import ROOT
+
+QUESTION = "示范区2023年有多少件行政应诉案件？"
+
+
+def _cli(args: list[str], settings, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `python -m assistant` in its own process on the same index as ``settings``."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_EMBEDDING_MODEL": settings.embedding_model,
+           "ASSISTANT_COLLECTION": settings.collection, "ASSISTANT_STORE_DIR": settings.store_dir}
+    if settings.chroma_url:
+        env["ASSISTANT_CHROMA_URL"] = settings.chroma_url
+    return subprocess.run([sys.executable, "-m", "assistant", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_index_ask_search(mode_settings, sample_path):
+    assistant = Assistant(mode_settings)
+    report = assistant.index([sample_path])
+    assert report.ok and report.added == [sample_path.name] and report.chunks > 10
+    answer = assistant.ask(QUESTION)
+    assert not answer.refused and "17件" in answer.text
+    text = sample_path.read_text(encoding="utf-8")
+    assert all(text[c.start : c.end] == c.quote for c in answer.citations)
+    hits = assistant.search("出庭应诉率", k=5)
+    assert len(hits) == 5 and any("出庭应诉" in h.chunk.text for h in hits)
+    assert Assistant(mode_settings).index([sample_path]).unchanged == [sample_path.name]
+
+
+def test_server_mode_really_uses_the_server(mode_settings, sample_path):
+    Assistant(mode_settings).index([sample_path])
+    local = Path(mode_settings.store_dir)
+    if mode_settings.chroma_url:
+        assert not local.exists(), "server mode must not write an embedded index"
+    else:
+        assert (local / "chroma.sqlite3").is_file()
+
+
+def test_second_instance_sees_first_instance_writes(mode_settings, sample_path, tmp_path):
+    """B's BM25 cache and answers follow A's writes through the store's generation token."""
+    a, b = Assistant(mode_settings), Assistant(mode_settings)
+    a.index([sample_path])
+    assert "17件" in b.ask(QUESTION).text  # B builds its BM25 now
+    extra = tmp_path / "extra.txt"
+    extra.write_text("一、水利工作\n\n全年新建蓄水池甲乙丙丁工程共计四百二十座，惠及山区群众。\n", encoding="utf-8")
+    a.index([extra])
+    lexical = b.retriever.lexical()[0]
+    assert "extra.txt" in {c.source for c in lexical}
+    assert b.search("蓄水池甲乙丙丁", k=3)[0].chunk.source == "extra.txt"
+    assert set(b.store.documents()) == {sample_path.name, "extra.txt"}
+
+
+def test_provenance_is_shared(mode_settings, sample_path):
+    Assistant(mode_settings).index([sample_path])
+    other = Assistant(mode_settings.replace(embedding_model="fake:128"))
+    with pytest.raises(IndexMismatchError, match="重新建立索引"):
+        other.ask(QUESTION)
+    with pytest.raises(IndexMismatchError):
+        other.index([sample_path])
+
+
+def test_another_process_indexes_this_process_answers(mode_settings, sample_path, tmp_path):
+    """Process A (the CLI) writes the index; this process answers from it; then A's own ask.
+
+    On a server the reader is open (and has searched) before A writes. An embedded Chroma folder
+    belongs to one process at a time (README), so there the reader opens after A is done.
+    """
+    shared = bool(mode_settings.chroma_url)
+    reader = Assistant(mode_settings) if shared else None
+    if shared:
+        assert reader.search("出庭应诉率", k=3) == []
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / sample_path.name).write_bytes(sample_path.read_bytes())
+    done = _cli(["index", str(folder), "--quiet"], mode_settings)
+    assert done.returncode == 0, done.stderr
+    assert "新增 1" in done.stdout
+    answer = (reader or Assistant(mode_settings)).ask(QUESTION)
+    assert not answer.refused and "17件" in answer.text
+    again = _cli(["ask", "--json", QUESTION], mode_settings)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["citations"][0]["source"] == sample_path.name
