@@ -72,6 +72,14 @@ class Indexer:
         for p in missing:
             report.errors[p] = f"路径不存在 / path not found: {p}"
         self.check()
+        self.store.begin_run()
+        try:
+            self._index_files(paths, report, progress, prune)
+        finally:
+            self.store.end_run()
+        return report
+
+    def _index_files(self, paths: list[Path], report: IndexReport, progress: Progress | None, prune: bool) -> None:
         report.repaired = self.store.repair()
         files = list(iter_files([p for p in paths if p.exists()]))
         known = self.store.documents()
@@ -92,7 +100,6 @@ class Indexer:
                 report.removed.append(source)
         if progress:
             progress(len(files), len(files), "")
-        return report
 
     def _index_file(self, path: Path, source: str, known: dict, report: IndexReport) -> None:
         previous = known.get(source)

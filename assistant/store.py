@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import time
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -20,6 +22,9 @@ import numpy as np
 from .types import Chunk, Document, Hit
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+RUN_TIMEOUT = 600.0  # seconds without a heartbeat after which an indexing run counts as dead
 
 
 class IndexMismatchError(RuntimeError):
@@ -61,6 +66,9 @@ class ChunkStore:
             f"{name}-chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self._docs = client.get_or_create_collection(f"{name}-docs", embedding_function=None)
+        self._runs = client.get_or_create_collection(f"{name}-runs", embedding_function=None)
+        self._run: str | None = None
+        self._beat_at = 0.0
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -127,11 +135,12 @@ class ChunkStore:
         """
         for i in range(0, len(chunks), batch):
             part = chunks[i : i + batch]
+            self._beat()
             self._chunks.upsert(
                 ids=[c.id for c in part],
                 embeddings=np.asarray(embeddings[i : i + batch], dtype=np.float32),
                 documents=[c.text for c in part],
-                metadatas=[_chunk_meta(c) for c in part],
+                metadatas=[{**_chunk_meta(c), "run": self._run or ""} for c in part],
             )
         record = {
             "source": doc.source, "content_hash": doc.content_hash, "title": doc.title, "kind": doc.kind,
@@ -157,13 +166,45 @@ class ChunkStore:
         fresh = self.client.get_collection(f"{self.name}-docs", embedding_function=None)
         return str((fresh.metadata or {}).get("generation", ""))
 
+    # -- indexing runs ----------------------------------------------------------------------
+    def begin_run(self) -> str:
+        """Announce an indexing run, so that other processes' :meth:`repair` spares its uncommitted chunks."""
+        self._run = uuid.uuid4().hex
+        self._beat(force=True)
+        return self._run
+
+    def end_run(self) -> None:
+        if self._run:
+            self._runs.delete(ids=[self._run])
+        self._run = None
+
+    def _beat(self, force: bool = False) -> None:
+        now = time.time()
+        if self._run and (force or now - self._beat_at > 5.0):
+            meta = {"pid": os.getpid(), "host": socket.gethostname(), "beat": now}
+            self._runs.upsert(ids=[self._run], embeddings=[[0.0]], metadatas=[meta])
+            self._beat_at = now
+
+    def live_runs(self) -> set[str]:
+        """Other processes' indexing runs that are still going; records of dead runs are deleted."""
+        got = self._runs.get(include=["metadatas"])
+        live, dead = set(), []
+        for rid, meta in zip(got["ids"], got["metadatas"]):
+            if rid != self._run:
+                (live.add(rid) if _run_alive(meta) else dead.append(rid))
+        if dead:
+            self._runs.delete(ids=dead)
+        return live
+
     def repair(self) -> int:
         """Undo what an interrupted run left: chunks of no committed document, and incomplete documents.
 
         A chunk is committed when a document record has its source and content hash. A record whose
         chunk count differs from the chunks found is dropped with its chunks, so the next run redoes it.
-        Returns the number of chunks deleted. Run it only while no other process is indexing.
+        Chunks being written by another live indexing run (:meth:`begin_run`) are left alone.
+        Returns the number of chunks deleted.
         """
+        busy = self.live_runs()
         records = self.documents()
         got = self._chunks.get(include=["metadatas"])
         orphans: list[str] = []
@@ -171,7 +212,8 @@ class ChunkStore:
         for cid, meta in zip(got["ids"], got["metadatas"]):
             rec = records.get(meta["source"])
             if rec is None or rec.content_hash != meta.get("doc_hash", ""):
-                orphans.append(cid)
+                if meta.get("run") not in busy:
+                    orphans.append(cid)
             else:
                 found[rec.source] = found.get(rec.source, 0) + 1
         incomplete = [s for s, rec in records.items() if found.get(s, 0) != rec.chunks]
@@ -233,6 +275,21 @@ class ChunkStore:
             sim = 1.0 - float(dist)
             hits.append(Hit(chunk=_chunk_from(text, meta), score=sim, dense_score=sim))
         return hits
+
+
+def _run_alive(meta: dict) -> bool:
+    """A run is alive while it beats; on this host, also only while its process exists."""
+    if time.time() - float(meta.get("beat", 0)) > RUN_TIMEOUT:
+        return False
+    if meta.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(meta.get("pid", 0)), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
 
 
 def _doc_id(source: str) -> str:

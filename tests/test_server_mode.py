@@ -90,3 +90,24 @@ def test_another_process_indexes_this_process_answers(mode_settings, sample_path
     again = _cli(["ask", "--json", QUESTION], mode_settings)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["citations"][0]["source"] == sample_path.name
+
+
+def test_repair_spares_a_live_run_of_another_process(mode_settings, sample_doc):
+    """One app's indexing run must not delete chunks another app is writing; a dead run's chunks do go."""
+    from assistant.chunking import chunk_document
+    from assistant.embedding import FakeEmbedder
+    from assistant.store import ChunkStore
+
+    writer, other = ChunkStore.from_settings(mode_settings), ChunkStore.from_settings(mode_settings)
+    chunks = chunk_document(sample_doc)
+    writer.begin_run()
+    writer.put_document(sample_doc, chunks, FakeEmbedder().embed_documents([c.text for c in chunks]))
+    writer._docs.delete(ids=[f"doc:{sample_doc.source}"])  # as if the record were not written yet
+    other.begin_run()
+    assert other.repair() == 0 and writer.count() == len(chunks), "the live run's chunks are spared"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    meta = writer._runs.get(ids=[writer._run], include=["metadatas"])["metadatas"][0]
+    writer._runs.upsert(ids=[writer._run], embeddings=[[0.0]], metadatas=[{**meta, "pid": int(dead.stdout)}])
+    assert other.repair() == len(chunks) and writer.count() == 0, "a killed run's chunks are removed"
+    assert other.live_runs() == set()
+    other.end_run()
