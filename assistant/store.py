@@ -69,6 +69,7 @@ class ChunkStore:
         self._runs = client.get_or_create_collection(f"{name}-runs", embedding_function=None)
         self._run: str | None = None
         self._beat_at = 0.0
+        self._committed: tuple[str, dict[str, str]] | None = None  # (generation, source -> content hash)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -255,9 +256,25 @@ class ChunkStore:
         got = self._docs.get(ids=[_doc_id(source)], include=["documents"])
         return got["documents"][0] if got["ids"] else None
 
+    def committed(self) -> dict[str, str]:
+        """Source -> content hash of the committed documents, cached per generation token."""
+        generation = self.generation()
+        if self._committed is None or self._committed[0] != generation:
+            self._committed = (generation, {s: r.content_hash for s, r in self.documents().items()})
+        return self._committed[1]
+
+    def _is_committed(self, meta: dict, committed: dict[str, str]) -> bool:
+        """Readers never see chunks of an unfinished write (a run in progress or killed)."""
+        return committed.get(meta["source"]) == meta.get("doc_hash", "")
+
     def all_chunks(self) -> list[Chunk]:
+        """Every committed chunk, in document order."""
         got = self._chunks.get(include=["documents", "metadatas"])
-        chunks = [_chunk_from(text, meta) for text, meta in zip(got["documents"], got["metadatas"])]
+        committed = self.committed()
+        chunks = [
+            _chunk_from(text, meta) for text, meta in zip(got["documents"], got["metadatas"])
+            if self._is_committed(meta, committed)
+        ]
         chunks.sort(key=lambda c: (c.source, c.ordinal))
         return chunks
 
@@ -271,7 +288,10 @@ class ChunkStore:
             include=["documents", "metadatas", "distances"],
         )
         hits = []
+        committed = self.committed()
         for text, meta, dist in zip(got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            if not self._is_committed(meta, committed):
+                continue
             sim = 1.0 - float(dist)
             hits.append(Hit(chunk=_chunk_from(text, meta), score=sim, dense_score=sim))
         return hits

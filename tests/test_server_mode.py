@@ -103,6 +103,9 @@ def test_repair_spares_a_live_run_of_another_process(mode_settings, sample_doc):
     writer.begin_run()
     writer.put_document(sample_doc, chunks, FakeEmbedder().embed_documents([c.text for c in chunks]))
     writer._docs.delete(ids=[f"doc:{sample_doc.source}"])  # as if the record were not written yet
+    reader = ChunkStore.from_settings(mode_settings)
+    assert reader.all_chunks() == [] and reader.query(FakeEmbedder().embed_query(chunks[0].text), 5) == [], \
+        "readers never see uncommitted chunks"
     other.begin_run()
     assert other.repair() == 0 and writer.count() == len(chunks), "the live run's chunks are spared"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
