@@ -64,7 +64,7 @@ class Indexer:
         """Index files and folders; only changed files are re-embedded.
 
         With ``prune``, documents that were indexed from one of the given folders and are no
-        longer in it are removed.
+        longer in it are removed; documents indexed from other folders or as single files stay.
         """
         paths = [Path(p) for p in paths]
         missing = [str(p) for p in paths if not p.exists()]
@@ -81,36 +81,41 @@ class Indexer:
 
     def _index_files(self, paths: list[Path], report: IndexReport, progress: Progress | None, prune: bool) -> None:
         report.repaired = self.store.repair()
-        files = list(iter_files([p for p in paths if p.exists()]))
+        files = [(path, source, _folder_of(root)) for root in paths if root.exists() for path, source in iter_files([root])]
         known = self.store.documents()
         seen: set[str] = set()
-        for done, (path, source) in enumerate(files):
+        folders = {_folder_of(p) for p in paths if p.is_dir()}
+        for done, (path, source, folder) in enumerate(files):
             if progress:
                 progress(done, len(files), source)
             seen.add(source)
+            if folder and _moved_here(known.get(source), path):
+                folders.add(known[source].folder)  # the folder was moved or renamed: prune as the same folder
             try:
-                self._index_file(path, source, known, report)
+                self._index_file(path, source, folder, known, report)
             except IngestError as exc:
                 report.errors[source] = str(exc)
             except Exception as exc:  # a bad file must never stop the folder
                 report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
-        if prune and any(p.is_dir() for p in paths):
-            for source in sorted(set(known) - seen):
+        if prune and folders:
+            for source in sorted(s for s in set(known) - seen if known[s].folder in folders | {None}):
                 self.store.delete_document(source)
                 report.removed.append(source)
         if progress:
             progress(len(files), len(files), "")
 
-    def _index_file(self, path: Path, source: str, known: dict, report: IndexReport) -> None:
+    def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
         previous = known.get(source)
         doc = load_document(path, source=source, max_bytes=self.max_file_bytes)
         if previous is not None and previous.content_hash == doc.content_hash:
+            if previous.folder != folder:
+                self.store.set_folder(source, folder)
             report.unchanged.append(source)
             return
-        report.chunks += self.add_document(doc, known, report)
+        report.chunks += self.add_document(doc, known, report, folder)
         (report.updated if previous is not None else report.added).append(source)
 
-    def add_document(self, doc, known: dict | None = None, report: IndexReport | None = None) -> int:
+    def add_document(self, doc, known: dict | None = None, report: IndexReport | None = None, folder: str = "") -> int:
         """Chunk, embed and store one loaded document; returns its chunk count.
 
         Vectors already stored for the same passage text (the document's previous version, or a
@@ -127,7 +132,7 @@ class Indexer:
         if report is not None:
             report.embedded += fresh
         self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
-        self.store.put_document(doc, chunks, np.stack(vectors))
+        self.store.put_document(doc, chunks, np.stack(vectors), folder=folder)
         return len(chunks)
 
     def _embed(self, chunks: list, reuse_from: list[str]) -> tuple[list, int]:
@@ -141,6 +146,20 @@ class Indexer:
             for i, vec in zip(missing, fresh):
                 vectors[i] = np.asarray(vec, dtype=np.float32)
         return vectors, len(missing)
+
+
+def _moved_here(previous, path: Path) -> bool:
+    """The same file, indexed before from a folder that no longer exists."""
+    if previous is None or not previous.folder or Path(previous.folder).is_dir():
+        return False
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() == previous.content_hash
+
+
+def _folder_of(root: Path) -> str:
+    """What a document record keeps of where it came from: the absolute folder, or "" for a single file."""
+    return str(Path(root).resolve()) if Path(root).is_dir() else ""
 
 
 def print_progress(stream=sys.stderr) -> Progress:

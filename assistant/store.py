@@ -44,6 +44,7 @@ class DocumentRecord:
     chunks: int
     chars: int
     format: str = "txt"
+    folder: str | None = None  # the indexed folder it came from ("" for a file given directly; None: not recorded)
 
     @property
     def year(self) -> int | None:
@@ -127,7 +128,8 @@ class ChunkStore:
             self._chunks.modify(metadata=wanted)
 
     # -- writes ---------------------------------------------------------------------------
-    def put_document(self, doc: Document, chunks: list[Chunk], embeddings: np.ndarray, batch: int = 2000) -> None:
+    def put_document(self, doc: Document, chunks: list[Chunk], embeddings: np.ndarray, batch: int = 2000,
+                     folder: str = "") -> None:
         """Store ``doc``'s chunks, then its record (the commit marker), then drop its previous version.
 
         Chunk ids carry the content hash, so a new version never overwrites the old one: until the
@@ -146,11 +148,17 @@ class ChunkStore:
         record = {
             "source": doc.source, "content_hash": doc.content_hash, "title": doc.title, "kind": doc.kind,
             "date": doc.date or "", "issuer": doc.issuer or "", "chunks": len(chunks), "chars": len(doc.text),
-            "format": doc.format,
+            "format": doc.format, "folder": folder,
         }
         self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
         self._chunks.delete(where={"$and": [{"source": doc.source}, {"doc_hash": {"$ne": doc.content_hash}}]})
         self._bump()
+
+    def set_folder(self, source: str, folder: str) -> None:
+        """Record the folder an unchanged document is now indexed from (the folder was moved or renamed)."""
+        got = self._docs.get(ids=[_doc_id(source)], include=["metadatas"])
+        if got["ids"]:
+            self._docs.update(ids=[_doc_id(source)], metadatas=[{**got["metadatas"][0], "folder": folder}])
 
     def delete_document(self, source: str) -> None:
         """Remove the record first (the document is gone for readers), then its chunks."""
@@ -249,6 +257,7 @@ class ChunkStore:
                 source=meta["source"], content_hash=meta["content_hash"], title=meta.get("title", ""),
                 kind=meta.get("kind", "other"), date=meta.get("date") or None, issuer=meta.get("issuer") or None,
                 chunks=int(meta.get("chunks", 0)), chars=int(meta.get("chars", 0)), format=meta.get("format", "txt"),
+                folder=meta.get("folder"),
             )
         return out
 

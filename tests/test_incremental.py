@@ -100,3 +100,23 @@ def test_renamed_file_reuses_its_vectors(mode_settings, folder):
     assert report.embedded == len(emb.embedded) == 0, "same content: the stored vectors are reused"
     assert {c.source for c in assistant.store.all_chunks()} == {"a.txt", "sub/b-renamed.txt", "sub/c.txt"}
     _assert_consistent(assistant, folder)
+
+
+def test_indexing_another_folder_keeps_the_first(mode_settings, folder, tmp_path):
+    """Pruning only touches documents indexed from the folder being re-indexed (several users, one server)."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "z.txt").write_text("z.txt 报告\n\n" + PARAS[0], encoding="utf-8")
+    assistant = Assistant(mode_settings, embedder=CountingEmbedder())
+    assistant.index([folder])
+    report = assistant.index([other])
+    assert report.added == ["z.txt"] and report.removed == []
+    assert set(assistant.store.documents()) == {"a.txt", "b.txt", "sub/c.txt", "z.txt"}
+    (folder / "b.txt").unlink()
+    moved = tmp_path / "moved"
+    folder.rename(moved)
+    report = assistant.index([moved])
+    assert report.removed == ["b.txt"] and sorted(report.unchanged) == ["a.txt", "sub/c.txt"]
+    (moved / "a.txt").unlink()
+    assert assistant.index([moved]).removed == ["a.txt"], "the moved folder's documents now belong to it"
+    assert set(assistant.store.documents()) == {"sub/c.txt", "z.txt"}
