@@ -57,8 +57,12 @@ def _env(settings) -> dict:
     return env
 
 
-def _index_killed_at(folder: Path, settings, done: int, timeout: float = 60) -> bool:
-    """Start an indexing run and SIGKILL it once its progress shows ``done`` files; False if it finished first."""
+def _index_killed_at(folder: Path, settings, done: int, delay: float = 0.0, timeout: float = 60) -> bool:
+    """Start an indexing run, SIGKILL it ``delay`` s after its progress shows ``done`` files; False if it finished.
+
+    A file takes about 0.1 s here, most of it writing to Chroma, so delays of a few tens of
+    milliseconds land the kill inside a document's write rather than between files.
+    """
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "index", str(folder)], cwd=ROOT, env=_env(settings),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     reached = threading.Event()
@@ -76,6 +80,8 @@ def _index_killed_at(folder: Path, settings, done: int, timeout: float = 60) -> 
     deadline = time.monotonic() + timeout
     while not reached.is_set() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
+    if reached.is_set():
+        time.sleep(delay)
     killed = proc.poll() is None
     if killed:
         proc.send_signal(signal.SIGKILL)
@@ -102,6 +108,9 @@ def _check(settings, folder: Path, marker: int) -> dict:
     files = {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()}
     for source, (content_hash, n) in state["records"].items():
         assert sum(1 for _, s, h in state["chunks"] if s == source and h == content_hash) == n, f"{source} incomplete"
+    records = state["records"]
+    state["orphans"] = sum(1 for _, s, h in state["chunks"] if records.get(s, [None])[0] != h)
+    print(f"index after kill: {len(records)} documents, {len(ids)} chunks, {state['orphans']} uncommitted")
     for source, start, end, quote in state["citations"]:
         if source in files:  # a removed file's record lives until the run that prunes it finishes
             assert files[source][start:end] == quote
@@ -117,14 +126,22 @@ def _assert_complete(state: dict, folder: Path, marker: int) -> None:
 
 
 def test_killed_indexing_runs_are_completed(mode_settings, tmp_path):
-    """Kills on progress 0, 4, 12, 24 of 36 files (embedded store) or 3, 15 (server; bounds the test time)."""
-    kills = (3, 15) if mode_settings.chroma_url else (0, 4, 12, 24)
+    """Kills on progress 0, 4, 12, 24 of 36 files (embedded store) or 3, 15 (server; bounds the test time).
+
+    The delayed kills land inside a document's write: at least one must have left uncommitted chunks, or the
+    test would not be testing the crash window.
+    """
+    kills = ((3, 0.05), (15, 0.1)) if mode_settings.chroma_url else ((0, 0.0), (4, 0.04), (12, 0.07), (24, 0.1))
     folder = tmp_path / "docs"
     _write_folder(folder, 36)
-    for done in kills:
-        assert _index_killed_at(folder, mode_settings, done), f"the run finished before {done} files"
-        _check(mode_settings, folder, 5)
-    _index(folder, mode_settings)
+    uncommitted = []
+    for done, delay in kills:
+        assert _index_killed_at(folder, mode_settings, done, delay), f"the run finished before {done} files"
+        uncommitted.append(_check(mode_settings, folder, 5)["orphans"])
+    assert sum(uncommitted) > 0, "no kill landed inside a write"
+    out = _index(folder, mode_settings)
+    if uncommitted[-1]:
+        assert f"清理中断残留片段 {uncommitted[-1]}" in out, out
     state = _check(mode_settings, folder, 30)
     _assert_complete(state, folder, 30)
     assert "未变 36" in _index(folder, mode_settings)
@@ -140,7 +157,7 @@ def test_killed_update_run_keeps_old_versions_and_is_completed(tmp_path, fake_se
         path.write_text(path.read_text(encoding="utf-8") + f"\n十、补充\n\n第{i}号报告新增蓄水池{i}座。\n", encoding="utf-8")
     for i in (21, 23):
         (folder / f"r{i:02d}.txt").unlink()
-    assert _index_killed_at(folder, fake_settings, 7)
+    assert _index_killed_at(folder, fake_settings, 7, 0.06)
     _check(fake_settings, folder, 5)
     out = _index(folder, fake_settings)
     assert "移除 2" in out
