@@ -114,3 +114,17 @@ def test_repair_spares_a_live_run_of_another_process(mode_settings, sample_doc):
     assert other.repair() == len(chunks) and writer.count() == 0, "a killed run's chunks are removed"
     assert other.live_runs() == set()
     other.end_run()
+
+
+@pytest.mark.model
+def test_real_model_gives_the_same_hits_on_the_server(real_assistant, real_embedder, chroma_server, sample_path):
+    """With the default e5 model, the server index ranks exactly as the embedded one and answers the same."""
+    import uuid
+
+    settings = real_assistant.settings.replace(chroma_url=chroma_server.url, collection=f"t{uuid.uuid4().hex[:12]}")
+    served = Assistant(settings, embedder=real_embedder)
+    assert served.index([sample_path]).ok
+    for question in (QUESTION, "法治文化主题公园设置了哪些区域？"):
+        local, remote = real_assistant.ask(question), served.ask(question)
+        assert [h.chunk.id for h in remote.hits] == [h.chunk.id for h in local.hits]
+        assert remote.text == local.text and not remote.refused
