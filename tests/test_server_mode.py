@@ -128,3 +128,42 @@ def test_real_model_gives_the_same_hits_on_the_server(real_assistant, real_embed
         local, remote = real_assistant.ask(question), served.ask(question)
         assert [h.chunk.id for h in remote.hits] == [h.chunk.id for h in local.hits]
         assert remote.text == local.text and not remote.refused
+
+
+def test_two_indexing_processes_at_once_on_the_server(chroma_server, tmp_path):
+    """Two `assistant index` processes write to one server collection at the same time; both folders end whole.
+
+    B starts (and repairs) while A is writing: A's uncommitted chunks must survive B's repair.
+    """
+    import re
+    import time
+    import uuid
+
+    from assistant.config import Settings
+    from assistant.store import ChunkStore
+    from tests.test_crash_safety import _env, _write_folder
+
+    settings = Settings(embedding_model="fake", chroma_url=chroma_server.url, collection=f"t{uuid.uuid4().hex[:12]}",
+                        store_dir=str(tmp_path / "unused"))
+    folders = [tmp_path / "A", tmp_path / "B"]
+    _write_folder(folders[0] / "a", 16)
+    _write_folder(folders[1] / "b", 16)
+    cmd = [sys.executable, "-m", "assistant", "index"]
+    first = subprocess.Popen([*cmd, str(folders[0])], cwd=ROOT, env=_env(settings), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    seen = b""
+    deadline = time.monotonic() + 60
+    while not re.search(rb"[3-9]/16 \[", seen) and first.poll() is None and time.monotonic() < deadline:
+        seen = (seen + first.stderr.read1(4096))[-300:]
+    second = subprocess.run([*cmd, str(folders[1]), "--quiet"], cwd=ROOT, env=_env(settings), capture_output=True,
+                            timeout=120)
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, (err + second.stderr).decode()[-2000:]
+    assert "新增 16" in out.decode() and "新增 16" in second.stdout.decode()
+    store = ChunkStore.from_settings(settings)
+    records = store.documents()
+    assert set(records) == {f"{d}/r{i:02d}.txt" for d in "ab" for i in range(16)}
+    got = store._chunks.get(include=["metadatas"])
+    assert all(records[m["source"]].content_hash == m["doc_hash"] for m in got["metadatas"]), "no orphan chunks"
+    assert len(got["ids"]) == sum(r.chunks for r in records.values()), "every document complete"
+    assert store.live_runs() == set()
