@@ -1,4 +1,5 @@
-"""Start the assistant in the browser: `python app.py` (indexes the bundled sample report on first run)."""
+"""Start the assistant: `python app.py` serves the browser workspace at / and the HTTP API at /api
+(indexes the bundled sample report on first run)."""
 from __future__ import annotations
 
 import argparse
@@ -6,10 +7,10 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.api import credentials_from_env, serve
 from assistant.config import Settings
 from assistant.indexing import print_progress
 from assistant.pipeline import Assistant
-from assistant.ui import build_ui
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -31,14 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         print(report.summary(), file=sys.stderr)
         for source, message in report.errors.items():
             print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
-    user, password = os.environ.get("ASSISTANT_USERNAME"), os.environ.get("ASSISTANT_PASSWORD")
     print("正在加载模型 / loading the model …", file=sys.stderr)
     assistant.warm_up()
-    demo = build_ui(assistant)
-    demo.launch(
-        server_name=settings.host, server_port=settings.port, auth=(user, password) if user and password else None,
-        auth_message="请输入用户名和密码。", show_error=True,
-    )
+    serve(assistant, credentials_from_env(os.environ))  # the workspace at / and the JSON API at /api
     return 0
 
 

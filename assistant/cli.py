@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .config import Settings
+from .records import answer_record, hit_record, verdict_record  # noqa: F401  (the batch records)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -132,21 +133,6 @@ def _run_batch(src: str, out: str | None, handle, failed, timed: bool = False) -
     return EXIT_PARTIAL if failures else EXIT_OK
 
 
-def answer_record(answer) -> dict:
-    """The DESIGN.md batch record of an answer."""
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "refused": answer.refused,
-        "citations": [c.to_json() for c in answer.citations],
-        "hits": [
-            {"source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end, "score": round(h.score, 6)}
-            for h in answer.hits
-        ],
-        "seconds": round(answer.seconds, 4),
-    }
-
-
 def cmd_search(args) -> int:
     assistant = _assistant(args)
     hits = assistant.search(" ".join(args.query), args.k, _filters(args))
@@ -185,14 +171,6 @@ def cmd_eval(args) -> int:
     if args.out:
         Path(args.out).write_text(json.dumps(reports, ensure_ascii=False, indent=2), encoding="utf-8")
     return EXIT_OK
-
-
-def verdict_record(verdict) -> dict:
-    """The DESIGN.md batch record of a verdict."""
-    return {
-        "claim": verdict.claim, "label": verdict.label, "evidence": [c.to_json() for c in verdict.evidence],
-        "explanation": verdict.explanation, "compared": [list(pair) for pair in verdict.compared],
-    }
 
 
 def cmd_verify(args) -> int:

@@ -40,7 +40,9 @@ class Settings:
     reranker: str | None = None  # a sentence-transformers CrossEncoder name or folder
     answer_min_support: float = 0.3  # refusal threshold on the answer support score (calibrated: BENCHMARKS.md)
     max_question_chars: int = 2000
-    max_file_bytes: int = 200 * 1024 * 1024
+    max_file_bytes: int = 200 * 1024 * 1024  # larger files are refused before they are read
+    max_document_chars: int = 3_000_000  # longer texts are refused (about 7,500 passages, minutes of embedding)
+    max_request_bytes: int = 4 * 1024 * 1024  # HTTP API bodies other than uploads
     llm_backend: str | None = None  # None | "openai" | "llamacpp"
     llm_base_url: str | None = None
     llm_model: str | None = None

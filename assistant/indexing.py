@@ -45,16 +45,19 @@ class IndexReport:
 class Indexer:
     """Puts documents into a ChunkStore with their embeddings."""
 
-    def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None):
+    def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None,
+                 max_document_chars: int | None = None):
         self.embedder = embedder
         self.store = store
         self.min_chars = min_chars
         self.max_chars = max_chars
         self.max_file_bytes = max_file_bytes
+        self.max_document_chars = max_document_chars
 
     @classmethod
     def from_settings(cls, settings, embedder, store) -> "Indexer":
-        return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes)
+        return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes,
+                   settings.max_document_chars)
 
     def check(self) -> None:
         """Refuse an index built with another embedder or chunker."""
@@ -107,6 +110,12 @@ class Indexer:
     def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
         previous = known.get(source)
         doc = load_document(path, source=source, max_bytes=self.max_file_bytes)
+        if self.max_document_chars and len(doc.text) > self.max_document_chars:
+            raise IngestError(
+                f"{source}：文字过长（{len(doc.text):,} 字，上限 {self.max_document_chars:,} 字），请拆分后再索引，"
+                f"或调高设置 max_document_chars / the document is too long ({len(doc.text):,} characters, limit "
+                f"{self.max_document_chars:,}); split it or raise max_document_chars"
+            )
         if previous is not None and previous.content_hash == doc.content_hash:
             if previous.folder != folder:
                 self.store.set_folder(source, folder)

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import threading
 import time
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +31,7 @@ class Assistant:
         self.settings = settings
         self._embedder = embedder
         self._store = store
+        self._index_lock = threading.Lock()  # one indexing run at a time per process (uploads from several users)
 
     @cached_property
     def embedder(self):
@@ -79,8 +81,9 @@ class Assistant:
         analyze("示范区2023年办理了多少件行政复议案件？")
 
     def index(self, paths: list[str | Path], progress: Progress | None = None) -> IndexReport:
-        report = self.indexer.index_paths([Path(p) for p in paths], progress)
-        self.retriever.invalidate()
+        with self._index_lock:
+            report = self.indexer.index_paths([Path(p) for p in paths], progress)
+            self.retriever.invalidate()
         return report
 
     def check_question(self, question: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import tempfile
 from datetime import datetime
 from functools import lru_cache
@@ -23,6 +22,7 @@ from typing import Callable, Iterable, Sequence
 import gradio as gr
 
 from . import ui_render as R
+from . import uploads
 from .ui_render import render_answer  # noqa: F401  (re-exported: the chat reply renderer)
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ EXAMPLES = [
 VERIFY_EXAMPLE = "2023年，示范区行政机关负责人出庭应诉率为95%，行政应诉案件17件。"
 KIND_CHOICES = [("法律法规", "law"), ("报告", "report"), ("案例", "case"), ("其他", "other")]
 ALL_SOURCES = ""
-UPLOAD_DIRNAME = "uploads"
+UPLOAD_DIRNAME = uploads.UPLOAD_DIRNAME
 STATIC = Path(__file__).with_name("static")
 
 ProgressFn = Callable[[int, int, str], None]
@@ -171,7 +171,7 @@ def run_verify(assistant, text: str) -> tuple[str, str | None, str | None]:
 # -- 文档 -------------------------------------------------------------------------------------
 def upload_dir(assistant) -> Path:
     """Where uploaded files are kept: ``<store_dir>/uploads``."""
-    return Path(assistant.settings.store_dir) / UPLOAD_DIRNAME
+    return uploads.upload_dir(assistant.settings)
 
 
 def _file_path(f) -> str | None:
@@ -185,60 +185,15 @@ def _file_path(f) -> str | None:
 def upload_files(assistant, files: Sequence | None, progress: ProgressFn | None = None) -> tuple[str, list[list]]:
     """Copy uploads into the upload folder under safe names, index them, report file by file.
 
-    Returns (report HTML, rows of the documents table). A file indexes under its (safe) file name as
-    ``source``; uploading a file of the same name again replaces that document.
+    Returns (report HTML, rows of the documents table); see :func:`assistant.uploads.save_and_index`.
     """
     paths = [p for p in (_file_path(f) for f in (files or [])) if p]
     if not paths:
         return R.render_upload_report([]), document_table(assistant)
-    folder = upload_dir(assistant)
-    folder.mkdir(parents=True, exist_ok=True)
-    root = folder.resolve()
-    staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=root))  # failed files never replace kept ones
-    outcomes: dict[str, R.FileOutcome] = {}
-    staged: list[Path] = []
-    try:
-        for i, raw in enumerate(paths):
-            name = R.safe_filename(raw)
-            dest = (staging / name).resolve()
-            if dest.parent != staging.resolve():  # belt and braces: safe_filename keeps it inside already
-                outcomes[f"{i}:{name}"] = R.FileOutcome(name, "error", "文件名不安全，已拒绝。")
-                continue
-            if dest in staged:
-                outcomes[f"{i}:{name}"] = R.FileOutcome(name, "skipped", "本次上传中有同名文件，只处理了第一个。")
-                continue
-            try:
-                shutil.copyfile(raw, dest)
-            except OSError as exc:
-                outcomes[f"{i}:{name}"] = R.FileOutcome(name, "error", f"无法保存上传的文件：{exc.strerror or exc}")
-                continue
-            outcomes[name] = R.FileOutcome(name, "pending")
-            staged.append(dest)
-        chunks = 0
-        if staged:
-            try:
-                report = assistant.index(staged, progress=progress)
-            except _known_errors() as exc:
-                return R.render_message(str(exc), "error"), document_table(assistant)
-            chunks = report.chunks
-            for path in staged:
-                s = path.name
-                if s in report.errors:
-                    outcomes[s] = R.FileOutcome(s, "error", report.errors[s])
-                    continue
-                if s in report.added:
-                    outcomes[s] = R.FileOutcome(s, "added", "已加入索引。")
-                elif s in report.updated:
-                    outcomes[s] = R.FileOutcome(s, "updated", "已替换同名文档的旧版本。")
-                elif s in report.unchanged:
-                    outcomes[s] = R.FileOutcome(s, "unchanged", "内容与已索引的版本相同。")
-                else:
-                    outcomes[s] = R.FileOutcome(s, "error", "没有被索引。")
-                    continue
-                os.replace(path, root / s)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return R.render_upload_report(list(outcomes.values()), chunks), document_table(assistant)
+    result = uploads.save_and_index(assistant, [(p, p) for p in paths], progress, known_errors=_known_errors())
+    if result.error:
+        return R.render_message(result.error, "error"), document_table(assistant)
+    return R.render_upload_report(result.outcomes, result.chunks), document_table(assistant)
 
 
 def _discard(path: Path) -> None:

@@ -22,12 +22,11 @@ import html
 import io
 import json
 import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence
 
 from .types import Answer, Citation, Hit, Verdict
+from .uploads import FileOutcome, safe_filename  # noqa: F401  (rendered here; defined with the upload logic)
 
 KIND_LABELS = {"law": "法律法规", "report": "报告", "case": "案例", "other": "其他"}
 VERDICT_LABELS = {"supported": "支持", "contradicted": "不一致", "not_found": "未找到"}
@@ -379,13 +378,6 @@ def document_rows(records: dict) -> list[list]:
     return [[r.title or r.source, kind_label(r.kind), r.date or "—", r.chunks, r.source] for r in recs]
 
 
-@dataclass(frozen=True)
-class FileOutcome:
-    name: str
-    status: str  # added | updated | unchanged | error | skipped
-    message: str = ""
-
-
 _STATUS_LABELS = {"added": "已索引", "updated": "已更新", "unchanged": "未变化", "error": "失败", "skipped": "已跳过"}
 
 
@@ -425,25 +417,3 @@ def render_header(title: str, subtitle: str, stats: dict[str, object] | None = N
 
 
 # -- uploads -------------------------------------------------------------------------------
-_UNSAFE = re.compile(r'[<>:"/\\|?*]')
-
-
-def safe_filename(name: str, default: str = "upload", max_len: int = 120) -> str:
-    """A file name safe to create in the upload folder: no folders, control characters or reserved characters.
-
-    >>> safe_filename("../../etc/passwd")
-    'passwd'
-    >>> safe_filename("..")
-    'upload'
-    """
-    name = unicodedata.normalize("NFC", str(name or ""))
-    name = re.split(r"[\\/]", name)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = _UNSAFE.sub("_", name).strip().lstrip(".").strip()
-    if not name:
-        return default
-    if len(name) > max_len:
-        dot = name.rfind(".")
-        suffix = name[dot:] if 0 < dot and len(name) - dot <= 10 else ""
-        name = name[: max_len - len(suffix)] + suffix
-    return name
