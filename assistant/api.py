@@ -13,6 +13,8 @@ malformed request.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import secrets
 import shutil
@@ -23,7 +25,6 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -32,7 +33,6 @@ from .records import answer_record, hit_record, verdict_record
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
-_BASIC = HTTPBasic(auto_error=False, realm="legal-assistant")
 UPLOAD_CHUNK = 1 << 20
 _NO_DOCS = {"openapi_url": None, "docs_url": None, "redoc_url": None}
 
@@ -66,12 +66,33 @@ class Credentials:
     def __init__(self, username: str, password: str):
         self.username, self.password = username, password
 
-    def check(self, given: HTTPBasicCredentials | None) -> bool:
+    def check(self, given: tuple[str, str] | None) -> bool:
         if given is None:
             return False
-        ok_user = secrets.compare_digest(given.username.encode(), self.username.encode())
-        ok_pass = secrets.compare_digest(given.password.encode(), self.password.encode())
+        ok_user = secrets.compare_digest(given[0].encode(), self.username.encode())
+        ok_pass = secrets.compare_digest(given[1].encode(), self.password.encode())
         return ok_user and ok_pass
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(username, password) from an ``Authorization: Basic`` header; UTF-8 (RFC 7617), else Latin-1.
+
+    >>> basic_credentials("Basic dXNlcjrlj6Pku6Q=")
+    ('user', '口令')
+    """
+    scheme, _, param = (header or "").partition(" ")
+    if scheme.lower() != "basic" or not param:
+        return None
+    try:
+        raw = base64.b64decode(param.strip(), validate=True)
+    except (ValueError, binascii.Error):
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    user, sep, password = text.partition(":")
+    return (user, password) if sep else None
 
 
 def credentials_from_env(env: dict) -> Credentials | None:
@@ -88,8 +109,8 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
 
     settings = assistant.settings
 
-    def authorized(given: Annotated[HTTPBasicCredentials | None, Depends(_BASIC)]) -> None:
-        if credentials is not None and not credentials.check(given):
+    def authorized(request: Request) -> None:
+        if credentials is not None and not credentials.check(basic_credentials(request.headers.get("authorization"))):
             raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码。 / authentication required",
                                 headers={"WWW-Authenticate": 'Basic realm="legal-assistant"'})
 
@@ -221,7 +242,7 @@ def create_app(assistant, credentials: Credentials | None = None):
     app = create_api(assistant, credentials)
     demo = build_ui(assistant)
     auth = (credentials.username, credentials.password) if credentials else None
-    return gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, auth_message="请输入用户名和密码。",
+    return gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, run_history=False, auth_message="请输入用户名和密码。",
                                server_name=assistant.settings.host, server_port=assistant.settings.port,
                                **launch_options())
 
