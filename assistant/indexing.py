@@ -109,13 +109,7 @@ class Indexer:
 
     def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
         previous = known.get(source)
-        doc = load_document(path, source=source, max_bytes=self.max_file_bytes)
-        if self.max_document_chars and len(doc.text) > self.max_document_chars:
-            raise IngestError(
-                f"{source}：文字过长（{len(doc.text):,} 字，上限 {self.max_document_chars:,} 字），请拆分后再索引，"
-                f"或调高设置 max_document_chars / the document is too long ({len(doc.text):,} characters, limit "
-                f"{self.max_document_chars:,}); split it or raise max_document_chars"
-            )
+        doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
         if previous is not None and previous.content_hash == doc.content_hash:
             if previous.folder != folder:
                 self.store.set_folder(source, folder)

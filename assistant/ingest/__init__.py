@@ -25,7 +25,8 @@ __all__ = [
 ]
 
 
-def load_document(path: Path | str, source: str | None = None, max_bytes: int | None = None) -> Document:
+def load_document(path: Path | str, source: str | None = None, max_bytes: int | None = None,
+                  max_chars: int | None = None) -> Document:
     """Read one file into a Document; raises IngestError with a message a user can act on.
 
     ``source`` defaults to the file name; ``content_hash`` is the SHA-256 of the raw bytes (hex).
@@ -51,6 +52,12 @@ def load_document(path: Path | str, source: str | None = None, max_bytes: int | 
     if max_bytes is not None and len(data) > max_bytes:
         raise _too_large(source, len(data), max_bytes)
     loaded = loader(data, source)
+    if max_chars is not None and len(loaded.text) > max_chars:  # before the slower metadata and boilerplate passes
+        raise cannot_read(
+            source, f"文字过长（{len(loaded.text):,} 字，上限 {max_chars:,} 字），请拆分后再索引，或调高设置 max_document_chars",
+            f"the text is too long ({len(loaded.text):,} characters, limit {max_chars:,}); split the file or raise "
+            f"max_document_chars",
+        )
     if not loaded.text.strip():
         raise cannot_read(source, "文件为空（没有文字内容）", "the file is empty (no text, only whitespace)")
     text = loaded.text

@@ -59,7 +59,8 @@ def decode_bytes(data: bytes, name: str = "文件") -> tuple[str, str]:
     lossy = data.decode("utf-8", errors="replace")
     bad = lossy.count("\ufffd")
     multibyte = sum(1 for ch in lossy[:_SAMPLE] if ch > "\x7f") - bad
-    if bad <= max(2, len(lossy) // 2000) and multibyte >= 20 * bad:  # UTF-8 with a stray bad byte (a cut file)
+    # UTF-8 with a few bad bytes (a cut file, a pasted GBK fragment): GBK misread as UTF-8 has far more bad than good
+    if bad <= max(8, len(lossy) // 500) and multibyte >= 20 * bad:
         return _checked(lossy, name), "utf-8"
     gb_text = None
     try:
