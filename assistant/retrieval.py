@@ -65,7 +65,8 @@ def years_in(text: str) -> set[int]:
 class Retriever:
     """Hybrid dense + BM25 retriever over one ChunkStore.
 
-    The BM25 index is built from the store on first use and rebuilt when the store changes.
+    The BM25 index is built from the store on first use and rebuilt when the store changes; in embedded mode it is
+    saved beside the Chroma folder (lexical_cache.py), so other processes reload it instead of rebuilding.
     """
 
     def __init__(self, embedder, store, candidates: int = 50, rrf_k: int = 60, reranker=None, prior_weight: float = 0.5):
@@ -89,8 +90,15 @@ class Retriever:
         version = (self.store.count(), self.store.generation())
         with self._lock:
             if self._lexical is None or self._lexical[0] != version:
-                chunks = self.store.all_chunks()
-                index = BM25Index.build([_lexical_text(c) for c in chunks])
+                from . import lexical_cache
+
+                cached = lexical_cache.load(self.store, version)
+                if cached is None:
+                    chunks = self.store.all_chunks()
+                    index = BM25Index.build([_lexical_text(c) for c in chunks])
+                    lexical_cache.save(self.store, version, chunks, index)
+                else:
+                    chunks, index = cached
                 self._lexical = (version, chunks, index)
             return self._lexical[1], self._lexical[2]
 
