@@ -293,12 +293,19 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = DEFAULT_NAME, batch_size: int = 32, device: str = "cpu",
                  query_prefix: str | None = None, passage_prefix: str | None = None,
-                 cache_dir: str | os.PathLike | None = None) -> None:
+                 cache_dir: str | os.PathLike | None = None, backend: str = "torch") -> None:
+        from .onnx_backend import BACKENDS
+
+        if backend not in BACKENDS:
+            raise ValueError(f"未知的嵌入后端 {backend!r}，可选 {', '.join(BACKENDS)} / unknown embedding_backend {backend!r}")
+        self.backend = backend
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
         self.cache_dir = cache_dir
         self.model_id = DEFAULT_NAME if model in DEFAULT_ALIASES else Path(model).name if Path(model).is_dir() else model
+        if backend == "onnx-int8":  # int8 weights give slightly different vectors: an index of its own
+            self.model_id += "@int8"
         self._overrides = (query_prefix, passage_prefix)
         self._prompts = ("", "")
         self._model: Any = None
@@ -315,7 +322,16 @@ class SentenceTransformerEmbedder:
                 from .config import Settings
 
                 path = resolve_model(self.model_name, self.cache_dir or Settings().model_cache_dir)
-                model = SentenceTransformer(path, device=self.device, local_files_only=True)
+                if self.backend != "torch":
+                    from .onnx_backend import OnnxEncoder
+
+                    if not Path(path).is_dir():
+                        raise ModelNotAvailableError(
+                            f"ONNX 后端需要本地模型文件夹 / the ONNX backend needs a local model folder, not {path!r}")
+                    model = OnnxEncoder(path, quantized=self.backend == "onnx-int8")
+                else:
+                    _use_all_cores()
+                    model = SentenceTransformer(path, device=self.device, local_files_only=True)
                 self._prompts = self._choose_prompts(model.prompts or {})
                 self._model = model
             return self._model
@@ -357,6 +373,15 @@ class SentenceTransformerEmbedder:
         return out
 
 
+def _use_all_cores() -> None:
+    """torch picks the physical core count; a container may report fewer: use every core this process may run on."""
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if torch.get_num_threads() < cores:
+        torch.set_num_threads(cores)
+
+
 class FakeEmbedder:
     """Deterministic model-free embedder for logic tests: hashed character unigrams and bigrams, L2-normalised."""
 
@@ -395,4 +420,5 @@ def make_embedder(settings: Any) -> Embedder:
         return FakeEmbedder(int(name.split(":", 1)[1]))
     else:
         return SentenceTransformerEmbedder(name, batch_size=settings.embed_batch_size,
-                                           cache_dir=settings.model_cache_dir)
+                                           cache_dir=settings.model_cache_dir,
+                                           backend=getattr(settings, "embedding_backend", "torch") or "torch")
