@@ -102,6 +102,16 @@ class Retriever:
                 self._lexical = (version, chunks, index)
             return self._lexical[1], self._lexical[2]
 
+    def last_lexical(self) -> tuple[list[Chunk], BM25Index]:
+        """The BM25 index of the latest search, without asking the store again whether it changed.
+
+        For term weights while answering the question just searched: every freshness check is two Chroma calls,
+        and an answer looks up a dozen terms.
+        """
+        with self._lock:
+            current = self._lexical
+        return (current[1], current[2]) if current is not None else self.lexical()
+
     def invalidate(self) -> None:
         with self._lock:
             self._lexical = None

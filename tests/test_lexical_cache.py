@@ -64,3 +64,14 @@ def test_wrong_version_or_corrupt_file_is_ignored(fake_assistant, fake_settings)
 
 def test_no_cache_file_for_in_memory_stores():
     assert lexical_cache.cache_path(ChunkStore.in_memory()) is None
+
+
+def test_answer_term_weights_do_not_query_the_store_again(fake_assistant, monkeypatch):
+    calls = []
+    store = fake_assistant.store
+    real_count = store.count
+    monkeypatch.setattr(store, "count", lambda: calls.append(1) or real_count())
+    answer = fake_assistant.ask("2023年行政应诉案件有多少件？")
+    assert not answer.refused
+    assert len(calls) <= 5  # provenance, search, freshness, dense query: not once per question term
+    assert fake_assistant.retriever.last_lexical()[1] is fake_assistant.retriever.lexical()[1]
