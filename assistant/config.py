@@ -32,6 +32,8 @@ class Settings:
     embedding_model: str = DEFAULT_MODEL  # the built-in e5, a sentence-transformers name, or a folder
     model_cache_dir: str = dataclasses.field(default_factory=_default_cache_dir)
     embed_batch_size: int = 32
+    query_threads: int = 1  # torch threads for question-time embedding (small batches); 0 = all cores
+    embedding_backend: str = "torch"  # "torch" | "onnx" | "onnx-int8" (ONNX Runtime, exported locally: BENCHMARKS.md)
     chunk_min_chars: int = 100
     chunk_max_chars: int = 400
     top_k: int = 10

@@ -51,11 +51,11 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        def idf(term: str) -> float:
-            return self.retriever.lexical()[1].idf(term)
+        def idf(term: str) -> float:  # answers and verdicts follow a search: its index is current
+            return self.retriever.last_lexical()[1].idf(term)
 
         def mentions(word: str) -> bool:
-            return self.retriever.lexical()[1].mentions(word)
+            return self.retriever.last_lexical()[1].mentions(word)
 
         return ExtractiveAnswerer(self.embedder, idf=idf, min_support=self.settings.answer_min_support,
                                   mentions=mentions)

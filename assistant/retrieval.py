@@ -65,7 +65,8 @@ def years_in(text: str) -> set[int]:
 class Retriever:
     """Hybrid dense + BM25 retriever over one ChunkStore.
 
-    The BM25 index is built from the store on first use and rebuilt when the store changes.
+    The BM25 index is built from the store on first use and rebuilt when the store changes; in embedded mode it is
+    saved beside the Chroma folder (lexical_cache.py), so other processes reload it instead of rebuilding.
     """
 
     def __init__(self, embedder, store, candidates: int = 50, rrf_k: int = 60, reranker=None, prior_weight: float = 0.5):
@@ -89,10 +90,27 @@ class Retriever:
         version = (self.store.count(), self.store.generation())
         with self._lock:
             if self._lexical is None or self._lexical[0] != version:
-                chunks = self.store.all_chunks()
-                index = BM25Index.build([_lexical_text(c) for c in chunks])
+                from . import lexical_cache
+
+                cached = lexical_cache.load(self.store, version)
+                if cached is None:
+                    chunks = self.store.all_chunks()
+                    index = BM25Index.build([_lexical_text(c) for c in chunks])
+                    lexical_cache.save(self.store, version, chunks, index)
+                else:
+                    chunks, index = cached
                 self._lexical = (version, chunks, index)
             return self._lexical[1], self._lexical[2]
+
+    def last_lexical(self) -> tuple[list[Chunk], BM25Index]:
+        """The BM25 index of the latest search, without asking the store again whether it changed.
+
+        For term weights while answering the question just searched: every freshness check is two Chroma calls,
+        and an answer looks up a dozen terms.
+        """
+        with self._lock:
+            current = self._lexical
+        return (current[1], current[2]) if current is not None else self.lexical()
 
     def invalidate(self) -> None:
         with self._lock:

@@ -71,6 +71,7 @@ class ChunkStore:
         self._run: str | None = None
         self._beat_at = 0.0
         self._committed: tuple[str, dict[str, str]] | None = None  # (generation, source -> content hash)
+        self.path: str | None = None  # the Chroma folder in embedded mode (caches are kept beside it)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -78,7 +79,9 @@ class ChunkStore:
         import chromadb
 
         os.makedirs(path, exist_ok=True)
-        return cls(chromadb.PersistentClient(path=path, settings=_client_settings()), name)
+        store = cls(chromadb.PersistentClient(path=path, settings=_client_settings()), name)
+        store.path = str(path)
+        return store
 
     @classmethod
     def server(cls, url: str, name: str = "documents") -> "ChunkStore":
