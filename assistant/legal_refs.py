@@ -16,7 +16,7 @@ from .types import Chunk, Hit
 
 _NUM = "零〇一二三四五六七八九十百千两0-9０-９"
 _REF = re.compile(
-    rf"(?:《([^《》]{{2,60}})》|([\u4e00-\u9fff（）()、·]{{2,60}}?))\s*第\s*([{_NUM}]+)\s*条(?:之([{_NUM}]+))?"
+    rf"(?:《([^《》]{{2,60}})》(?:中的|的)?|([\u4e00-\u9fff（）()、·]{{2,60}}?))\s*第\s*([{_NUM}]+)\s*条(?:之([{_NUM}]+))?"
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
@@ -40,6 +40,8 @@ def parse_refs(query: str) -> list[LegalRef]:
             continue
         sub = cn_number(m.group(4)) if m.group(4) else 0
         name = (m.group(1) or m.group(2) or "").strip()
+        if not m.group(1):
+            name = re.sub(r"(?:的规定|的|之)$", "", name)  # 妇女权益保障法的第二十二条
         refs.append(LegalRef(name, number, sub or 0, bool(m.group(1))))
     return refs
 
