@@ -96,17 +96,27 @@ def _neg(d: str) -> tuple:
     return tuple(-ord(ch) for ch in d) if d else (1,)
 
 
-def prefer_versions(hits: list[Hit], year: int | None = None) -> list[Hit]:
-    """Where hits come from several versions of one law, the preferred version's hits go first.
+_NOT_TEXT = re.compile(r"[\s，。；：、,.;:“”\"（）()《》]")
 
-    The positions the law's hits occupy are kept (other hits do not move, scores still fall with rank); within
-    them, the preferred version's hits (see :func:`version_key`) come before the other versions', each in its
-    original order.
+
+def _provision_key(chunk: Chunk) -> tuple:
+    """The same provision across versions: law title and text without its article number (renumbering ignored)."""
+    text = re.sub(rf"^第[{_NUM}]+条(?:之[{_NUM}]+)?", "", chunk.text.strip())
+    return chunk.title, _NOT_TEXT.sub("", text)
+
+
+def prefer_versions(hits: list[Hit], year: int | None = None) -> list[Hit]:
+    """Where the same provision of a law appears in several versions, the preferred version takes the best place.
+
+    Hits are grouped by law title and text (the article number left out, so a renumbered but unchanged article is
+    the same provision); within a group holding several versions the positions are kept (other hits do not move,
+    scores still fall with rank) and the preferred version (see :func:`version_key`) takes the best one. Provisions
+    that differ between versions are different passages and keep their own ranks.
     """
-    groups: dict[str, list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for i, h in enumerate(hits):
         if h.chunk.law_kind and h.chunk.title:
-            groups.setdefault(h.chunk.title, []).append(i)
+            groups.setdefault(_provision_key(h.chunk), []).append(i)
     out = list(hits)
     for positions in groups.values():
         if len({hits[i].chunk.source for i in positions}) < 2:
