@@ -218,7 +218,7 @@ def _figures_units(text: str) -> list[tuple[float, str]]:
 def _citation(w: _Window) -> Citation:
     c = w.hit.chunk
     return Citation(source=c.source, start=w.start, end=w.end, quote=w.text, title=c.title,
-                    section_path=c.section_path, date=c.date)
+                    section_path=c.section_path, date=c.date, label=c.label)
 
 
 def _compose(q: Question, citations: tuple[Citation, ...]) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .types import Chunk, Document
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: laws and cases chunked by article / part (law_chunking.py); reports unchanged
 
 _CN_NUM = "一二三四五六七八九十百千零〇两"
 _SPACE = " \t\r\n\u3000\xa0\ufeff"
@@ -55,7 +55,11 @@ class _Unit:
 
 
 def chunk_document(doc: Document, min_chars: int = 100, max_chars: int = 400) -> list[Chunk]:
-    """Cut ``doc`` into chunks of roughly ``min_chars``–``max_chars`` characters."""
+    """Cut ``doc`` into chunks of roughly ``min_chars``–``max_chars`` characters (laws and cases: by article / part)."""
+    if doc.law_kind:
+        from .law_chunking import chunk_law
+
+        return chunk_law(doc, min_chars, max_chars)
     units = list(_units(doc, max_chars))
     chunks: list[Chunk] = []
     group: list[_Unit] = []

@@ -53,7 +53,8 @@ def _filters(args):
     from .retrieval import SearchFilters
 
     return SearchFilters(
-        kinds=tuple(args.kind or ()), year_from=args.year_from, year_to=args.year_to, sources=tuple(args.source or ())
+        kinds=tuple(args.kind or ()), year_from=args.year_from, year_to=args.year_to, sources=tuple(args.source or ()),
+        law_kinds=tuple(args.law_kind or ()), levels=tuple(args.level or ()), regions=tuple(args.region or ()),
     )
 
 
@@ -87,8 +88,7 @@ def cmd_ask(args) -> int:
     if shown:
         print("\n参考段落 / passages:" if answer.refused else "\n引用 / citations:")
     for i, c in enumerate(shown, 1):
-        where = " > ".join(p for p in (c.title, *c.section_path) if p)
-        print(f"[{i}] {c.source}:{c.start}-{c.end}  {where}\n    {c.quote}")
+        print(f"[{i}] {c.source}:{c.start}-{c.end}  {c.reference}\n    {c.quote}")
     return EXIT_OK
 
 
@@ -97,7 +97,7 @@ def _nearest(answer, n: int = 3):
 
     for h in answer.hits[:n]:
         c = h.chunk
-        yield Citation(c.source, c.start, c.end, c.text, c.title, c.section_path, c.date)
+        yield Citation(c.source, c.start, c.end, c.text, c.title, c.section_path, c.date, label=c.label)
 
 
 def _ask_batch(assistant, src: str, out: str | None) -> int:
@@ -140,16 +140,26 @@ def cmd_search(args) -> int:
         print(json.dumps([
             {"source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end, "score": h.score,
              "title": h.chunk.title, "section_path": list(h.chunk.section_path), "kind": h.chunk.kind,
-             "date": h.chunk.date, "text": h.chunk.text} for h in hits
+             "date": h.chunk.date, "text": h.chunk.text, **_legal_json(h.chunk)} for h in hits
         ], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not hits:
         print("没有找到相关段落 / no passages found")
     for i, h in enumerate(hits, 1):
         c = h.chunk
-        where = " > ".join(p for p in (c.title, *c.section_path) if p)
-        print(f"{i:>2}. {h.score:.4f} {c.source}:{c.start}-{c.end}  {where}\n    {c.text[:160]}")
+        where = c.label or " > ".join(p for p in (c.title, *c.section_path) if p)
+        legal = " ".join(p for p in (c.law_kind, c.region, c.date or "") if p)
+        print(f"{i:>2}. {h.score:.4f} {c.source}:{c.start}-{c.end}  {where}" + (f"  [{legal}]" if legal else "")
+              + f"\n    {c.text[:160]}")
     return EXIT_OK
+
+
+def _legal_json(chunk) -> dict:
+    """A law's or case's label, article, kind, level and region (nothing for reports)."""
+    if not chunk.law_kind:
+        return {}
+    return {"label": chunk.label, "article": chunk.article, "law_kind": chunk.law_kind, "level": chunk.level,
+            "region": chunk.region}
 
 
 def cmd_eval(args) -> int:
@@ -234,6 +244,12 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--year-from", type=int)
         sp.add_argument("--year-to", type=int)
         sp.add_argument("--source", action="append", help="只在该文档中检索 / restrict to a source")
+        from .ingest.law_loader import LAW_KINDS, LEVELS
+
+        sp.add_argument("--law-kind", action="append", choices=list(LAW_KINDS),
+                        help="法律文件类型（可重复）/ legal kind: 法律, 行政法规, 司法解释, 部门规章, 地方性法规, 宪法, 案例")
+        sp.add_argument("--level", action="append", choices=list(LEVELS), help="制定层级：国家 / 地方 (issuing level)")
+        sp.add_argument("--region", action="append", help="地方性法规的地区，如 北京 / region of a local regulation")
 
     sp = sub.add_parser("index", help="索引文件或文件夹（只处理变化的文件）")
     sp.add_argument("paths", nargs="+")

@@ -22,12 +22,16 @@ _TITLE_NOISE = frozenset("关于 报告 工作 情况 年度 通知 决定 意�
 
 @dataclass(frozen=True)
 class SearchFilters:
-    """Restrict retrieval by document kind, publication year range and source."""
+    """Restrict retrieval by document kind, publication year range and source; for laws also by legal kind
+    (法律, 行政法规, 司法解释, 部门规章, 地方性法规, 宪法, 案例), issuing level (国家 / 地方) and region (北京 …)."""
 
     kinds: tuple[str, ...] = ()
     year_from: int | None = None
     year_to: int | None = None
     sources: tuple[str, ...] = ()
+    law_kinds: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
 
     def chroma_where(self) -> dict | None:
         clauses: list[dict] = []
@@ -39,6 +43,9 @@ class SearchFilters:
             clauses.append({"year": {"$gte": int(self.year_from)}})
         if self.year_to is not None:
             clauses.append({"year": {"$lte": int(self.year_to)}})
+        for key, values in (("law_kind", self.law_kinds), ("level", self.levels), ("region", self.regions)):
+            if values:
+                clauses.append({key: {"$in": list(values)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -50,6 +57,9 @@ class SearchFilters:
             and (not self.sources or chunk.source in self.sources)
             and (self.year_from is None or year >= self.year_from)
             and (self.year_to is None or year <= self.year_to)
+            and (not self.law_kinds or chunk.law_kind in self.law_kinds)
+            and (not self.levels or chunk.level in self.levels)
+            and (not self.regions or chunk.region in self.regions)
         )
 
     @property
@@ -78,6 +88,9 @@ class Retriever:
         self.prior_weight = prior_weight
         self._lock = threading.Lock()
         self._lexical: tuple[tuple[int, str], list[Chunk], BM25Index] | None = None
+        from .legal_refs import LegalLookup
+
+        self.legal = LegalLookup(store)  # "行政诉讼法第三条" → that article first; newest version of a law first
 
     @classmethod
     def from_settings(cls, settings, embedder, store) -> "Retriever":
@@ -131,7 +144,7 @@ class Retriever:
         fused = self._fuse(dense, lexical, query, chunks)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused[: max(k, 20)])
-        return fused[:k]
+        return self.legal.apply(query, fused, k, None if filters.empty else filters.accepts)
 
     def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str, chunks: list[Chunk]) -> list[Hit]:
         rows: dict[str, dict] = {}

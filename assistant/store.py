@@ -290,6 +290,14 @@ class ChunkStore:
         chunks.sort(key=lambda c: (c.source, c.ordinal))
         return chunks
 
+    def get_chunks(self, where: dict) -> list[Chunk]:
+        """The committed chunks matching a Chroma metadata filter (an exact lookup, no vectors), in document order."""
+        got = self._chunks.get(where=where, include=["documents", "metadatas"])
+        committed = self.committed()
+        chunks = [_chunk_from(t, m) for t, m in zip(got["documents"], got["metadatas"]) if self._is_committed(m, committed)]
+        chunks.sort(key=lambda c: (c.source, c.ordinal))
+        return chunks
+
     def query(self, embedding: np.ndarray, n: int, where: dict | None = None) -> list[Hit]:
         """Nearest chunks by cosine similarity (score = 1 - cosine distance)."""
         total = self.count()
@@ -333,7 +341,16 @@ def _chunk_meta(c: Chunk) -> dict:
         "source": c.source, "start": c.start, "end": c.end, "ordinal": c.ordinal,
         "section_path": json.dumps(list(c.section_path), ensure_ascii=False), "title": c.title,
         "kind": c.kind, "date": c.date or "", "year": c.year or 0, "doc_hash": c.doc_hash,
+        **_legal_meta(c),
     }
+
+
+
+def _legal_meta(c: Chunk) -> dict:
+    """A law's or case's fields (label, article, kind, level, region); nothing for reports, so their chunks stay as they were."""
+    if not c.law_kind:
+        return {}
+    return {"label": c.label, "article": int(c.article), "law_kind": c.law_kind, "level": c.level, "region": c.region}
 
 
 def _chunk_from(text: str, meta: dict) -> Chunk:
@@ -341,5 +358,6 @@ def _chunk_from(text: str, meta: dict) -> Chunk:
         source=meta["source"], start=int(meta["start"]), end=int(meta["end"]), text=text,
         section_path=tuple(json.loads(meta.get("section_path") or "[]")), ordinal=int(meta.get("ordinal", 0)),
         title=meta.get("title", ""), kind=meta.get("kind", "other"), date=meta.get("date") or None,
-        doc_hash=meta.get("doc_hash", ""),
+        doc_hash=meta.get("doc_hash", ""), label=meta.get("label", ""), article=int(meta.get("article", 0) or 0),
+        law_kind=meta.get("law_kind", ""), level=meta.get("level", ""), region=meta.get("region", ""),
     )

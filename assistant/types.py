@@ -27,6 +27,10 @@ class Document:
     encoding: str | None = None
     content_hash: str = ""
     skip_spans: tuple[tuple[int, int], ...] = ()
+    # Legal documents (see ingest/law_loader.py); empty for reports and other documents.
+    law_kind: str = ""  # 法律 / 行政法规 / 司法解释 / 部门规章 / 地方性法规 / 宪法 / 案例
+    level: str = ""  # issuing level: 国家 (national) or 地方 (local)
+    region: str = ""  # for local regulations: the province or city, e.g. 北京
 
     @property
     def year(self) -> int | None:
@@ -50,6 +54,12 @@ class Chunk:
     kind: str = "other"
     date: str | None = None
     doc_hash: str = ""
+    # Legal documents: the citation label (《中华人民共和国行政诉讼法》第三条), the article number (0 if none).
+    label: str = ""
+    article: int = 0
+    law_kind: str = ""
+    level: str = ""
+    region: str = ""
 
     @property
     def id(self) -> str:
@@ -94,9 +104,21 @@ class Citation:
     title: str = ""
     section_path: tuple[str, ...] = ()
     date: str | None = None
+    label: str = ""  # a law's citation label (《中华人民共和国行政诉讼法》第三条); empty for reports
 
     def to_json(self) -> dict:
-        return {"source": self.source, "start": self.start, "end": self.end, "quote": self.quote}
+        out = {"source": self.source, "start": self.start, "end": self.end, "quote": self.quote}
+        if self.label:
+            out["label"] = self.label
+        return out
+
+    @property
+    def reference(self) -> str:
+        """How the citation names its place: a law by its label, a report by title and section."""
+        if self.label:
+            return self.label
+        head = f"《{self.title}》" if self.title else self.source
+        return " ".join(p for p in (head, " > ".join(self.section_path)) if p)
 
 
 @dataclass(frozen=True)

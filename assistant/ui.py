@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from datetime import datetime
 from functools import lru_cache
@@ -23,6 +24,7 @@ import gradio as gr
 
 from . import ui_render as R
 from . import uploads
+from .ingest.law_loader import LAW_KINDS, LEVELS
 from .ui_render import render_answer  # noqa: F401  (re-exported: the chat reply renderer)
 
 log = logging.getLogger(__name__)
@@ -104,8 +106,12 @@ def open_document(assistant, source: str) -> str:
 
 
 # -- 检索 -------------------------------------------------------------------------------------
-def build_filters(kinds: Iterable[str] | None = None, year_from=None, year_to=None, source: str | None = None):
-    """SearchFilters from the form's values (years may come as floats or empty); ValueError on a bad range."""
+def build_filters(kinds: Iterable[str] | None = None, year_from=None, year_to=None, source: str | None = None,
+                  law_kinds: Iterable[str] | None = None, levels: Iterable[str] | None = None, region: str | None = None):
+    """SearchFilters from the form's values (years may come as floats or empty); ValueError on a bad range.
+
+    ``region`` may name several regions separated by spaces or commas (北京 上海).
+    """
     from .retrieval import SearchFilters
 
     def year(v) -> int | None:
@@ -125,6 +131,8 @@ def build_filters(kinds: Iterable[str] | None = None, year_from=None, year_to=No
     return SearchFilters(
         kinds=tuple(k for k in (kinds or ()) if k), year_from=y1, year_to=y2,
         sources=(source,) if source else (),
+        law_kinds=tuple(k for k in (law_kinds or ()) if k), levels=tuple(v for v in (levels or ()) if v),
+        regions=tuple(r.rstrip("市省") for r in re.split(r"[\s,，、]+", region or "") if r),
     )
 
 
@@ -138,10 +146,10 @@ def highlight_terms_for(query: str) -> list[str]:
 
 
 def run_search(assistant, query: str, kinds=None, year_from=None, year_to=None, source: str | None = None,
-               k: int | None = None) -> str:
-    """Ranked passages as HTML, query terms highlighted, each opening the viewer."""
+               k: int | None = None, law_kinds=None, levels=None, region: str | None = None) -> str:
+    """Ranked passages as HTML, query terms highlighted, each opening the viewer (laws shown by their label)."""
     try:
-        filters = build_filters(kinds, year_from, year_to, source)
+        filters = build_filters(kinds, year_from, year_to, source, law_kinds, levels, region)
     except ValueError as exc:
         return R.render_message(str(exc), "warn")
     try:
@@ -361,6 +369,14 @@ def build_ui(assistant):
                                                      min_width=100, elem_id="year-to")
                                 source_dd = gr.Dropdown([("全部文档", ALL_SOURCES)], value=ALL_SOURCES, label="来源文档",
                                                         scale=3, elem_id="search-source")
+                            with gr.Accordion("法律法规筛选（类型、层级、地区）", open=False, elem_id="law-filters"):
+                                law_kinds = gr.CheckboxGroup(list(LAW_KINDS), label="法律文件类型（不选为全部）",
+                                                             elem_id="search-law-kinds")
+                                with gr.Row(equal_height=True):
+                                    levels = gr.CheckboxGroup(list(LEVELS), label="制定层级", scale=1,
+                                                              elem_id="search-levels")
+                                    region = gr.Textbox(label="地区（地方性法规）", placeholder="例如：北京", scale=2,
+                                                        elem_id="search-region")
                         results = gr.HTML(R.render_message("输入检索词后按回车或点击“检索”。", "info"), js_on_load=None,
                                           elem_id="search-results")
 
@@ -437,10 +453,10 @@ def build_ui(assistant):
         viewer.cite(on_cite, None, viewer)
 
         @_guard
-        def on_search(q, ks, y1, y2, src):
-            return run_search(assistant, q, ks, y1, y2, src)
+        def on_search(q, ks, y1, y2, src, lks, lvs, reg):
+            return run_search(assistant, q, ks, y1, y2, src, law_kinds=lks, levels=lvs, region=reg)
 
-        search_inputs = [query, kinds, year_from, year_to, source_dd]
+        search_inputs = [query, kinds, year_from, year_to, source_dd, law_kinds, levels, region]
         search_btn.click(on_search, search_inputs, results)
         query.submit(on_search, search_inputs, results)
 

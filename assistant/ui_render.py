@@ -99,8 +99,9 @@ def cite_button(label: str, payload: str, tip: str = "", extra_class: str = "") 
     return f'<button type="button" class="{cls}" value="{esc(payload)}"{tip_attr}>{esc(label)}</button>'
 
 
-def _where(title: str, source: str, section_path: Sequence[str]) -> str:
-    return section_text((title or source, *section_path))
+def _where(title: str, source: str, section_path: Sequence[str], label: str = "") -> str:
+    """Where a passage sits: a law by its citation label (《…》第三条), a report by title and section."""
+    return label or section_text((title or source, *section_path))
 
 
 # -- chat answers --------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def render_answer_text(answer: Answer) -> str:
         n = int(m.group(1))
         if 1 <= n <= len(cits):
             c = cits[n - 1]
-            return cite_button(f"[{n}]", citation_payload(c), "查看原文：" + _where(c.title, c.source, c.section_path))
+            return cite_button(f"[{n}]", citation_payload(c), "查看原文：" + _where(c.title, c.source, c.section_path, c.label))
         return m.group(0)
 
     return _CITE_MARK.sub(link, _lines(answer.text))
@@ -132,7 +133,7 @@ def render_answer(answer: Answer) -> str:
         for i, c in enumerate(answer.citations, 1):
             parts.append(
                 "<li>" + cite_button(f"[{i}]", citation_payload(c), "在右侧阅读器中查看原文")
-                + f'<span class="cite-doc">{esc(c.title or c.source)}</span>'
+                + f'<span class="cite-doc">{esc(c.label or c.title or c.source)}</span>'
                 + _where_line(c.section_path, c.date)
                 + f'<div class="cite-quote">“{esc(c.quote)}”</div></li>'
             )
@@ -145,7 +146,7 @@ def render_answer(answer: Answer) -> str:
             snippet = text if len(text) <= 160 else text[:160] + "…"
             parts.append(
                 "<li>" + cite_button(f"{i}", hit_payload(h), "在右侧阅读器中查看原文")
-                + f'<span class="cite-doc">{esc(c.title or c.source)}</span>'
+                + f'<span class="cite-doc">{esc(c.label or c.title or c.source)}</span>'
                 + _where_line(c.section_path, c.date)
                 + f'<div class="cite-quote">{_lines(snippet)}</div></li>'
             )
@@ -180,8 +181,8 @@ def answer_markdown(answer: Answer) -> str:
     if answer.citations:
         out += ["## 引用", ""]
         for i, c in enumerate(answer.citations, 1):
-            head = f"[{i}] 《{c.title or c.source}》"
-            if c.section_path:
+            head = f"[{i}] {c.label}" if c.label else f"[{i}] 《{c.title or c.source}》"
+            if c.section_path and not c.label:
                 head += " " + section_text(c.section_path, " > ")
             if c.date:
                 head += f"（{c.date}）"
@@ -190,7 +191,7 @@ def answer_markdown(answer: Answer) -> str:
         out += ["## 最接近的段落（文档中没有找到答案）", ""]
         for i, h in enumerate(answer.hits[:3], 1):
             c = h.chunk
-            out += [f"{i}. 《{c.title or c.source}》 {c.section}".rstrip(), "", f"> {c.text}", "",
+            out += [f"{i}. {c.label or '《' + (c.title or c.source) + '》 ' + c.section}".rstrip(), "", f"> {c.text}", "",
                     f"来源：`{c.source}` 字符 {c.start}–{c.end}", ""]
     return "\n".join(out).rstrip() + "\n"
 
@@ -282,12 +283,12 @@ def render_search_results(hits: Sequence[Hit], terms: Sequence[str], query: str 
     ]
     for rank, h in enumerate(hits, 1):
         c = h.chunk
-        meta = [m for m in (c.section, c.date or "", c.source) if m]
+        meta = [m for m in (c.section, c.law_kind, c.region, c.date or "", c.source) if m]
         parts.append(
             f'<div class="result cite-ref" role="button" tabindex="0" data-cite="{esc(hit_payload(h))}">'
             f'<div class="result-head"><span class="rank">{rank}</span>'
             f'<span class="kind-tag kind-{esc(c.kind)}">{esc(kind_label(c.kind))}</span>'
-            f'<span class="result-title">{esc(c.title or c.source)}</span>'
+            f'<span class="result-title">{esc(c.label or c.title or c.source)}</span>'
             f'<span class="score" title="融合检索得分（越高越相关）">得分 {h.score:.3f}</span></div>'
             f'<div class="result-meta">{" · ".join(esc(m) for m in meta)}</div>'
             f'<div class="result-text">{highlight_terms(_compact(c.text), terms)}</div></div>'
@@ -323,7 +324,7 @@ def render_verdicts(verdicts: Sequence[Verdict]) -> str:
             label_text = "最接近的段落" if label == "not_found" else "证据"
             parts.append(
                 f'<div class="evidence cite-ref" role="button" tabindex="0" data-cite="{esc(citation_payload(c))}">'
-                f'<div class="evidence-label">{label_text} · {esc(_where(c.title, c.source, c.section_path))}'
+                f'<div class="evidence-label">{label_text} · {esc(_where(c.title, c.source, c.section_path, c.label))}'
                 + (f" · {esc(c.date)}" if c.date else "")
                 + f'<span class="open-hint">查看原文 ›</span></div>'
                 f'<blockquote>{_lines(c.quote)}</blockquote></div>'
@@ -346,7 +347,7 @@ def verdicts_markdown(verdicts: Sequence[Verdict], text: str = "") -> str:
         if v.compared:
             out.append("- 数值对比：" + "；".join(f"声明 {a} ↔ 文档 {b}" for a, b in v.compared))
         for c in v.evidence:
-            where = _where(c.title, c.source, c.section_path)
+            where = _where(c.title, c.source, c.section_path, c.label)
             out += [f"- 证据：{where}（`{c.source}` 字符 {c.start}–{c.end}）", "", f"  > {c.quote}"]
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -194,7 +194,7 @@ def _direction(text: str) -> str | None:
 def _verdict(claim: str, label: str, evidence: list[_Evidence], compared, lang: str) -> Verdict:
     cits = tuple(
         Citation(e.hit.chunk.source, e.start, e.end, e.text, e.hit.chunk.title, e.hit.chunk.section_path,
-                 e.hit.chunk.date)
+                 e.hit.chunk.date, label=e.hit.chunk.label)
         for e in evidence
     )
     return Verdict(claim=claim, label=label, evidence=cits,

@@ -16,6 +16,7 @@ from ..types import Document
 from .boilerplate import find_boilerplate, markup_spans, merge_spans
 from .encoding import decode_bytes
 from .errors import IngestError, cannot_read
+from .law_loader import case_name, is_law_markdown, law_info
 from .loaders import LOADERS, SUPPORTED_SUFFIXES, loader_for
 from .metadata import detect_metadata, title_year
 
@@ -63,9 +64,16 @@ def load_document(path: Path | str, source: str | None = None, max_bytes: int | 
     text = loaded.text
     skip = merge_spans(find_boilerplate(text) + markup_spans(text, fmt), text)
     meta = detect_metadata(text, fmt, filename=path.name, skip=skip, title_hint=loaded.title)
+    legal = {}
+    if fmt == "md" and is_law_markdown(text, source):
+        law = law_info(text, source, kind_hint=meta.kind)
+        title = (case_name(text) if law.kind == "案例" else "") or law.title or meta.title
+        legal = {"title": title, "kind": law.doc_kind, "date": law.date or meta.date, "issuer": meta.issuer or law.issuer,
+                 "law_kind": law.kind, "level": law.level, "region": law.region}
+    fields = {"title": meta.title, "date": meta.date, "issuer": meta.issuer, "kind": meta.kind, **legal}
     return Document(
-        source=source, text=text, title=meta.title, date=meta.date, issuer=meta.issuer, kind=meta.kind,
-        format=fmt, encoding=loaded.encoding, content_hash=hashlib.sha256(data).hexdigest(), skip_spans=tuple(skip),
+        source=source, text=text, format=fmt, encoding=loaded.encoding, content_hash=hashlib.sha256(data).hexdigest(),
+        skip_spans=tuple(skip), **fields,
     )
 
 
