@@ -42,6 +42,7 @@ class AnswerUpdate:
     answer: Answer
     done: bool
     raw: str = ""
+    question: str = ""  # the standalone question that was searched (a follow-up rewritten), set by the pipeline
 
 
 class LLMAnswerer:

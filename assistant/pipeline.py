@@ -149,4 +149,4 @@ class Assistant:
         for update in updates:
             answer = replace(update.answer, question=question, notes=note + tuple(update.answer.notes),
                              seconds=time.perf_counter() - started)
-            yield replace(update, answer=answer)
+            yield replace(update, answer=answer, question=standalone)
