@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -42,7 +43,8 @@ def _settings(args) -> Settings:
         store_dir=getattr(args, "store", None),
         chroma_url=getattr(args, "chroma_url", None),
         embedding_model=getattr(args, "model", None),
-        llm_backend=getattr(args, "llm", None),
+        llm_backend=getattr(args, "llm_backend", None) or (
+            (os.environ.get("ASSISTANT_LLM_BACKEND") or "llamacpp") if getattr(args, "llm", False) else None),
         llm_base_url=getattr(args, "llm_url", None),
         llm_model=getattr(args, "llm_model", None),
     )
@@ -267,8 +269,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--config", help="TOML 配置文件 / settings file")
 
     def llm(sp):
-        sp.add_argument("--llm", nargs="?", const="llamacpp", choices=["llamacpp", "openai", "none"],
-                        help="用大模型生成回答（默认本地 llamacpp；每句均核对引用） / answer with an LLM")
+        sp.add_argument("--llm", action="store_true",
+                        help="用大模型生成回答（每句均核对引用；默认本地 GGUF 模型） / answer with an LLM")
+        sp.add_argument("--llm-backend", choices=["llamacpp", "openai", "none"],
+                        help="大模型后端（默认 $ASSISTANT_LLM_BACKEND 或 llamacpp）")
         sp.add_argument("--llm-url", help="OpenAI 兼容服务地址，如 http://127.0.0.1:8080/v1")
         sp.add_argument("--llm-model", help="模型名（openai）或 GGUF 文件路径（llamacpp）")
 
