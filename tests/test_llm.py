@@ -288,3 +288,15 @@ def test_installer_assembles_checks_and_never_leaves_a_partial_file(tmp_path):
     assert seen[-1] == (len(whole), len(whole))
     with pytest.raises(ModelInstallError, match="大小"):
         install_llm(str(tmp_path / "other"), parts=parts[:2], size=len(whole), sha256="0" * 64)
+
+
+def test_cli_llm_flag_takes_no_value_and_selects_the_local_model(monkeypatch):
+    from assistant.cli import _parser, _settings
+
+    monkeypatch.delenv("ASSISTANT_LLM_BACKEND", raising=False)
+    args = _parser().parse_args(["ask", "--llm", "出庭应诉率是多少？"])
+    assert args.question == ["出庭应诉率是多少？"]
+    assert _settings(args).llm_backend == "llamacpp"
+    args = _parser().parse_args(["eval", "--llm", "--llm-backend", "openai", "--llm-url", "http://h/v1", "--qa", "x"])
+    assert (_settings(args).llm_backend, _settings(args).llm_base_url) == ("openai", "http://h/v1")
+    assert _settings(_parser().parse_args(["ask", "问"])).llm_backend is None
