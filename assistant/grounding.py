@@ -238,11 +238,17 @@ def _supporting_spans(clean: str, passages: list[Passage], question: str,
         figs = find_figures(normalize_digits(text))
         return support_score(clean, text, given)[0], sum(1 for f in figures if any(_same_value(f, g) for g in figs))
 
+    asked = {b for b in _bigrams(_norm(question)) if not set(b) & _STOP}
+
+    def _relevance(text: str) -> float:
+        return len(asked & _bigrams(_norm(text))) / len(asked) if asked else 0.0
+
     support, numbers = 0.0, 0
     while candidates and len(chosen) < 3:
         def gain(c) -> float:
             sc, nums = measure(covered + " " + c[3])
-            return sc + (nums / len(figures) if figures else 0.0) - 0.002 * len(c[3])
+            # between equally good spans ("42人" twice), the one about what was asked
+            return sc + (nums / len(figures) if figures else 0.0) + 0.3 * _relevance(c[3]) - 0.002 * len(c[3])
 
         best = max(candidates, key=gain)
         new_support, new_numbers = measure(covered + " " + best[3])

@@ -156,3 +156,11 @@ def test_english_sentences_are_checked_through_the_glossary_and_numbers():
     bad = checker.check_sentence("The appearance rate was 90% [1].", passages, q)
     assert ok.supported, ok.reason
     assert not bad.supported
+
+
+def test_between_two_clauses_with_the_same_figure_the_one_about_the_question_is_cited():
+    text = "重点人群管理\n目前在矫42人,全年累计接受社区矫正对象42人,未发生脱管漏管。\n"
+    passages = build_passages("接受社区矫正对象多少人？", _hits(text), count=4, max_chars=400)
+    check = CitationChecker().check_sentence("42人[1]。", passages, "全年接受社区矫正对象多少人？")
+    assert check.supported
+    assert "接受社区矫正对象42人" in check.evidence[0].quote and "在矫" not in check.evidence[0].quote

@@ -35,7 +35,7 @@ def local_llm():
 def llm_assistant(real_assistant, real_embedder, local_llm):
     from assistant.pipeline import Assistant
 
-    settings = real_assistant.settings.replace(llm_backend="llamacpp", llm_model=MODEL)
+    settings = real_assistant.settings.replace(llm_backend="llamacpp", llm_model=MODEL, llm_timeout=600.0)
     return Assistant(settings, embedder=real_embedder, store=real_assistant.store, llm=local_llm)
 
 
