@@ -45,23 +45,31 @@ def _numbers(text: str) -> list[str]:
     return number_strings(re.sub(r"\[\d+\]", "", text))
 
 
-@pytest.mark.parametrize("question, figure", [
+QUESTIONS = [
     ("“示范许昌”微信公众号全年发布了多少条信息？", "1057"),
     ("管委会会议听取并研究法治工作事项一共多少次？", "14"),
-])
-def test_local_model_answers_with_verbatim_citations_and_supported_numbers(llm_assistant, sample_doc, question, figure):
-    updates = list(llm_assistant.ask_stream(question))
-    answer = updates[-1].answer
-    assert updates[-1].done and updates[-1].raw, "the model produced no text"
-    assert not answer.refused
-    assert figure in _numbers(answer.text)
-    assert answer.citations
-    for c in answer.citations:
-        assert sample_doc.text[c.start : c.end] == c.quote
-    quoted = " ".join(c.quote for c in answer.citations) + " " + sample_doc.title + " " + question
-    for n in _numbers(answer.text):
-        assert n in _numbers(quoted), f"{n} in the answer is not in any citation: {answer.text}"
-    assert answer.prompt and "<资料>" in answer.prompt
+]
+
+
+def test_local_model_answers_with_verbatim_citations_and_supported_numbers(llm_assistant, sample_doc):
+    generated = 0
+    for question, figure in QUESTIONS:
+        updates = list(llm_assistant.ask_stream(question))
+        answer = updates[-1].answer
+        assert updates[-1].done and updates[-1].raw, "the model produced no text"
+        assert not answer.refused
+        assert figure in _numbers(answer.text), answer.text
+        assert answer.citations
+        for c in answer.citations:
+            assert sample_doc.text[c.start : c.end] == c.quote
+        quoted = " ".join(c.quote for c in answer.citations) + " " + sample_doc.title + " " + question
+        for n in _numbers(answer.text):
+            assert n in _numbers(quoted), f"{n} in the answer is not in any citation: {answer.text}"
+        assert answer.prompt and "<资料>" in answer.prompt
+        generated += any(n.startswith("由大模型") for n in answer.notes)
+    # a small model may still refuse or fail the checks on one question (then the extractive answer stands),
+    # but the generated path itself must work end to end
+    assert generated >= 1
 
 
 def test_local_model_is_not_asked_when_the_documents_do_not_answer(llm_assistant):
