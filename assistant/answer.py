@@ -15,6 +15,7 @@ import numpy as np
 
 from .numbers import find_figures
 from .question import Question, analyze
+from .safety import looks_like_instruction
 from .spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from .types import Answer, Citation, Hit
 
@@ -95,6 +96,8 @@ class ExtractiveAnswerer:
         sentences: list[tuple[Hit, int, int]] = []
         for rank, hit in enumerate(hits):
             for sent in split_spans(hit.chunk.text, SENTENCE_ENDS):
+                if looks_like_instruction(hit.chunk.text[sent[0] : sent[1]]):
+                    continue  # documents are data: a sentence addressing the model is never quoted as an answer
                 c0 = hit.chunk.start
                 clauses = [(c0 + s, c0 + e) for s, e in split_spans(hit.chunk.text, CLAUSE_ENDS, *sent)]
                 sent_abs = (c0 + sent[0], c0 + sent[1])

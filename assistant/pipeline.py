@@ -27,11 +27,12 @@ class QuestionError(ValueError):
 class Assistant:
     """One object per process: construct cheaply, models load on first use."""
 
-    def __init__(self, settings, embedder=None, store: ChunkStore | None = None):
+    def __init__(self, settings, embedder=None, store: ChunkStore | None = None, llm=None):
         self.settings = settings
         self._embedder = embedder
         self._store = store
         self._index_lock = threading.Lock()  # one indexing run at a time per process (uploads from several users)
+        self._llm = llm  # an assistant.llm.LLM; by default the one Settings.llm_backend names (or none)
 
     @cached_property
     def embedder(self):
@@ -59,6 +60,25 @@ class Assistant:
 
         return ExtractiveAnswerer(self.embedder, idf=idf, min_support=self.settings.answer_min_support,
                                   mentions=mentions)
+
+    @cached_property
+    def llm(self):
+        """The chat model (None when Settings.llm_backend is not set: the extractive answerer serves alone)."""
+        from .llm import make_llm
+
+        return self._llm or make_llm(self.settings)
+
+    @cached_property
+    def llm_answerer(self):
+        if self.llm is None:
+            return None
+        from .grounding import CitationChecker
+        from .llm_answer import LLMAnswerer
+
+        s = self.settings
+        return LLMAnswerer(self.llm, self.answerer, checker=CitationChecker(s.llm_min_support), passages=s.llm_passages,
+                           max_tokens=s.llm_max_tokens, temperature=s.llm_temperature, timeout=s.llm_timeout,
+                           idf=self.answerer.idf)
 
     @cached_property
     def verifier(self):
@@ -102,12 +122,34 @@ class Assistant:
         self.indexer.check()
         return self.retriever.search(query, k or self.settings.top_k, filters)
 
-    def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
+    def ask(self, question: str, filters: SearchFilters | None = None, history=None) -> Answer:
+        """The answer to ``question``; ``history`` (earlier chat.Turn records) resolves follow-ups."""
+        final = None
+        for update in self.ask_stream(question, filters, history):
+            final = update.answer
+        return final
+
+    def ask_stream(self, question: str, filters: SearchFilters | None = None, history=None):
+        """AnswerUpdate records: checked partial answers while the LLM writes, the final answer last (done=True)."""
+        from dataclasses import replace
+
+        from .chat import rewrite_question
+        from .llm_answer import AnswerUpdate
+
         started = time.perf_counter()
         question = self.check_question(question)
         self.indexer.check()
-        hits = self.retriever.search(question, max(10, self.settings.top_k), filters)
-        answer = self.answerer.answer(question, hits)
-        from dataclasses import replace
-
-        return replace(answer, seconds=time.perf_counter() - started)
+        standalone = question
+        if history:
+            standalone = rewrite_question(question, list(history), self.llm, timeout=self.settings.llm_timeout)
+        hits = self.retriever.search(standalone, max(10, self.settings.top_k), filters)
+        note = (f"按上下文理解为：“{standalone}”",) if standalone != question else ()
+        if self.llm_answerer is None:
+            answer = self.answerer.answer(standalone, hits)
+            updates = iter([AnswerUpdate(answer, True)])
+        else:
+            updates = self.llm_answerer.stream(standalone, hits)
+        for update in updates:
+            answer = replace(update.answer, question=question, notes=note + tuple(update.answer.notes),
+                             seconds=time.perf_counter() - started)
+            yield replace(update, answer=answer, question=standalone)

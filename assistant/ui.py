@@ -68,6 +68,46 @@ def respond(assistant, message: str, history: list | None) -> tuple[list, str, o
     return history, "", answer
 
 
+GENERATING = "正在生成，只显示已与原文核对的句子…"
+MAX_TURNS = 4
+
+
+def respond_stream(assistant, message: str, history: list | None, turns: list | None = None):
+    """Streaming chat handler: yields (history, cleared input box, the Answer or None, turns) as the answer grows.
+
+    ``turns`` is this browser session's conversation ({question, standalone, answer} dicts, kept in a
+    ``gr.State``), used to rewrite follow-ups ("那2022年呢？"); only sentences already checked against the
+    documents are ever shown while the LLM writes.
+    """
+    from dataclasses import replace
+
+    from .chat import Turn
+
+    history, turns = list(history or []), list(turns or [])
+    if (message or "").strip():
+        history.append({"role": "user", "content": message})
+    history.append({"role": "assistant", "content": R.render_message("正在检索…", "info")})
+    yield list(history), "", None, turns
+    answer, shown = None, None
+    try:
+        for update in assistant.ask_stream(message, history=[Turn(**t) for t in turns]):
+            answer = update.answer
+            if update.done:
+                history[-1] = {"role": "assistant", "content": R.render_answer(answer)}
+                turns = (turns + [{"question": message, "standalone": update.question or message,
+                                   "answer": answer.text}])[-MAX_TURNS:]
+            elif answer.text and answer.text != shown:
+                shown = answer.text
+                partial = replace(answer, notes=(GENERATING,), seconds=0.0)
+                history[-1] = {"role": "assistant", "content": R.render_answer(partial)}
+            else:
+                continue
+            yield list(history), "", (answer if update.done else None), turns
+    except _known_errors() as exc:
+        history[-1] = {"role": "assistant", "content": R.render_message(f"⚠️ {exc}", "warn")}
+        yield history, "", None, turns
+
+
 def export_answer(answer) -> str | None:
     """Write the last answer with its citations as a Markdown file; its path (None when there is no answer)."""
     if answer is None:
@@ -329,6 +369,7 @@ def build_ui(assistant):
     with Workspace(title=TITLE, analytics_enabled=False) as demo:
         header = gr.HTML(R.render_header(TITLE, SUBTITLE), js_on_load=None, elem_id="app-header")
         last_answer = gr.State(None)
+        turns = gr.State([])  # this browser session's conversation, for follow-up questions
         with gr.Row(equal_height=False, elem_id="workspace"):
             with gr.Column(scale=3, min_width=520):
                 with gr.Tabs(elem_id="main-tabs"):
@@ -425,14 +466,19 @@ def build_ui(assistant):
                 viewer = gr.HTML(R.VIEWER_PLACEHOLDER, js_on_load=_read_static("viewer.js"), elem_id="viewer")
 
         # -- events ----------------------------------------------------------------------------
-        @_guard
-        def on_ask(message, history):
-            history, cleared, answer = respond(assistant, message, history)
-            return history, cleared, answer, gr.update(value=None, visible=False)
+        def on_ask(message, history, past):
+            try:
+                for history, cleared, answer, past in respond_stream(assistant, message, history, past):
+                    yield history, cleared, answer, past, gr.update(value=None, visible=False)
+            except gr.Error:
+                raise
+            except Exception as exc:
+                log.exception("UI handler on_ask failed")
+                raise gr.Error(f"出错了：{type(exc).__name__}: {exc}") from exc
 
-        ask_outputs = [chat, box, last_answer, export_file]
-        send.click(on_ask, [box, chat], ask_outputs)
-        box.submit(on_ask, [box, chat], ask_outputs)
+        ask_outputs = [chat, box, last_answer, turns, export_file]
+        send.click(on_ask, [box, chat, turns], ask_outputs)
+        box.submit(on_ask, [box, chat, turns], ask_outputs)
 
         @_guard
         def on_export(answer):
@@ -442,8 +488,9 @@ def build_ui(assistant):
             return gr.update(value=path, visible=path is not None)
 
         export_btn.click(on_export, [last_answer], [export_file])
-        clear_btn.click(lambda: ([], None, gr.update(value=None, visible=False)), None, [chat, last_answer, export_file])
-        chat.clear(lambda: (None, gr.update(value=None, visible=False)), None, [last_answer, export_file])
+        clear_btn.click(lambda: ([], None, [], gr.update(value=None, visible=False)), None,
+                        [chat, last_answer, turns, export_file])
+        chat.clear(lambda: (None, [], gr.update(value=None, visible=False)), None, [last_answer, turns, export_file])
 
         @_guard
         def on_cite(evt: gr.EventData):
