@@ -17,6 +17,7 @@ import base64
 import binascii
 import logging
 import secrets
+import threading
 import shutil
 import tempfile
 from pathlib import Path
@@ -55,9 +56,39 @@ class SearchRequest(Filters):
     k: int = Field(10, ge=1, le=100)
 
 
+class ChatRequest(Filters):
+    session: str = Field(min_length=1, max_length=128, description="会话标识（客户端生成，如 UUID）；同一会话的追问按上下文理解")
+    message: str = Field(description="本轮问题，可以是追问（“那2022年呢？”）")
+
+
 class VerifyRequest(BaseModel):
     id: Any = None
     claim: str = Field(description="要核查的一句话")
+
+
+class ChatSessions:
+    """Chat histories by session id, newest ``limit`` sessions kept; turns of one session run one at a time."""
+
+    def __init__(self, limit: int = 1000):
+        from collections import OrderedDict
+
+        self.limit = limit
+        self._sessions: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session_id: str):
+        from .chat import ChatSession
+
+        with self._lock:
+            entry = self._sessions.pop(session_id, None) or (ChatSession(), threading.Lock())
+            self._sessions[session_id] = entry
+            while len(self._sessions) > self.limit:
+                self._sessions.popitem(last=False)
+            return entry
+
+    def drop(self, session_id: str) -> bool:
+        with self._lock:
+            return self._sessions.pop(session_id, None) is not None
 
 
 class Credentials:
@@ -174,6 +205,23 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
                 out.append({"id": row.id, "question": row.question, "answer": "", "refused": True, "citations": [],
                             "hits": [], "error": str(exc)})
         return out
+
+    sessions = ChatSessions()
+
+    @app.post(f"{API_PREFIX}/chat", dependencies=guard,
+              summary="多轮对话：同一 session 的追问按上下文改写成完整问题后检索作答")
+    def chat(body: ChatRequest) -> dict:
+        session, turn_lock = sessions.get(body.session)
+        with turn_lock:
+            final = None
+            for update in assistant.ask_stream(body.message, filters(body), history=list(session.turns)):
+                final = update
+            session.record(body.message, final.question, final.answer.text)
+        return {"session": body.session, "standalone": final.question, **answer_record(final.answer)}
+
+    @app.delete(f"{API_PREFIX}/chat/{{session}}", dependencies=guard, summary="结束一个会话（清除它的历史）")
+    def end_chat(session: str) -> dict:
+        return {"session": session, "ended": sessions.drop(session)}
 
     @app.post(f"{API_PREFIX}/search", dependencies=guard, summary="检索相关段落")
     def search(body: SearchRequest) -> list[dict]:

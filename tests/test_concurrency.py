@@ -33,3 +33,43 @@ def test_concurrent_queries_during_uploads(fake_assistant):
         assert any(h["source"] == f"load-{uploads}.txt" for h in hits[:5])
         assert fake_assistant.store.count() == sum(d["chunks"] for d in
                                                    requests.get(server.url + "/api/documents", timeout=30).json())
+
+
+TOPICS = ["行政应诉案件", "行政复议案件", "普法主题宣传活动", "法律顾问"]
+
+
+def test_chat_sessions_keep_their_own_history_under_load(fake_assistant):
+    """Sixteen sessions at once, each asking about its own topic and then a bare follow-up: each follow-up is
+    understood with its own session's topic, never another's."""
+    import threading
+
+    from assistant.api import create_app
+
+    errors: list[str] = []
+
+    def converse(n: int) -> None:
+        topic = TOPICS[n % len(TOPICS)]
+        session = f"s{n}"
+        try:
+            for _ in range(3):
+                first = requests.post(server.url + "/api/chat", json={"session": session,
+                                      "message": f"示范区2023年{topic}有多少？"}, timeout=120).json()
+                assert first["standalone"] == f"示范区2023年{topic}有多少？", first
+                follow = requests.post(server.url + "/api/chat", json={"session": session, "message": "那2022年呢？"},
+                                       timeout=120).json()
+                assert topic in follow["standalone"] and "2022" in follow["standalone"], (topic, follow["standalone"])
+                assert all(t not in follow["standalone"] for t in TOPICS if t != topic), follow["standalone"]
+        except Exception as exc:  # collected: assertion errors in threads would be lost
+            errors.append(f"{session}: {exc!r}")
+
+    with AppServer(create_app(fake_assistant)) as server:
+        threads = [threading.Thread(target=converse, args=(n,)) for n in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        assert not errors, errors[:3]
+        ended = requests.delete(server.url + "/api/chat/s0", timeout=30).json()
+        assert ended["ended"] is True
+        fresh = requests.post(server.url + "/api/chat", json={"session": "s0", "message": "那2022年呢？"}, timeout=120)
+        assert fresh.json()["standalone"] == "那2022年呢？"
