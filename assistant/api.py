@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 import secrets
-import threading
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,8 +29,6 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from .records import answer_record, hit_record, verdict_record
-
-log = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
 UPLOAD_CHUNK = 1 << 20

@@ -43,6 +43,24 @@ def fake_settings(tmp_path):
 
 
 @pytest.fixture
+def llm():
+    """A scripted fake LLM: ``llm.enqueue(reply)`` sets what it answers next."""
+    from assistant.llm import ScriptedLLM
+
+    return ScriptedLLM()
+
+
+@pytest.fixture
+def llm_assistant(fake_settings, llm):
+    """The sample indexed with the fake embedder, answering through the scripted LLM."""
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant(fake_settings, llm=llm)
+    assert assistant.index([SAMPLE]).ok
+    return assistant
+
+
+@pytest.fixture
 def fake_assistant(fake_settings):
     """An assistant on a real persistent Chroma in a temporary folder, with the sample indexed, fake embedder."""
     from assistant.pipeline import Assistant

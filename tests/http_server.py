@@ -1,15 +1,10 @@
 """A real HTTP server (uvicorn on 127.0.0.1 and a free port, in a background thread) around an ASGI app."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.chroma_server import free_port
 
 
 class AppServer:

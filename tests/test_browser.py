@@ -7,11 +7,11 @@ Debian's headless Chromium (/usr/bin/chromium) through Playwright. Screenshots o
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
+from tests.chroma_server import free_port
 from tests.conftest import ROOT, SAMPLE, model_cache_dir
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,12 +30,6 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="the Playwright package is absent (pip install playwright)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """(url, assistant): the workspace on a fresh store with the real model, served from this process."""
@@ -43,7 +37,7 @@ def served(tmp_path_factory):
     from assistant.pipeline import Assistant
     from assistant.ui import build_ui
 
-    port = _free_port()
+    port = free_port()
     store = tmp_path_factory.mktemp("browser-index")
     assistant = Assistant(Settings(store_dir=str(store), model_cache_dir=model_cache_dir(), port=port))
     assert assistant.embedder.model_id  # build / load the model before the browser waits on it

@@ -1,25 +1,11 @@
 """The chat tab's streaming handler with a scripted LLM: per-session turns, follow-ups, checked partial answers."""
 from __future__ import annotations
 
-import pytest
-
-from assistant.llm import LLMTimeout, ScriptedLLM
+from assistant.llm import LLMTimeout
 from assistant.pipeline import Assistant
 from assistant.ui import GENERATING, respond_stream
 
 from .conftest import SAMPLE
-
-
-@pytest.fixture
-def llm():
-    return ScriptedLLM()
-
-
-@pytest.fixture
-def llm_assistant(fake_settings, llm):
-    assistant = Assistant(fake_settings, llm=llm)
-    assert assistant.index([SAMPLE]).ok
-    return assistant
 
 
 def test_stream_shows_checked_sentences_then_the_final_answer(llm_assistant, llm):

@@ -19,18 +19,6 @@ from .conftest import SAMPLE
 Q_RATE = "2023年行政机关负责人出庭应诉率是多少？"
 
 
-@pytest.fixture
-def llm():
-    return ScriptedLLM()
-
-
-@pytest.fixture
-def llm_assistant(fake_settings, llm):
-    assistant = Assistant(fake_settings, llm=llm)
-    assert assistant.index([SAMPLE]).ok
-    return assistant
-
-
 def _verbatim(assistant, answer):
     for c in answer.citations:
         assert assistant.store.document_text(c.source)[c.start : c.end] == c.quote
