@@ -53,21 +53,6 @@ def _known_errors() -> tuple[type[Exception], ...]:
 
 
 # -- 问答 -------------------------------------------------------------------------------------
-def respond(assistant, message: str, history: list | None) -> tuple[list, str, object]:
-    """Chat handler: (history with the question and the rendered answer, cleared input box, the Answer or None)."""
-    history = list(history or [])
-    answer = None
-    try:
-        answer = assistant.ask(message)
-        reply = R.render_answer(answer)
-    except _known_errors() as exc:
-        reply = R.render_message(f"⚠️ {exc}", "warn")
-    if (message or "").strip():
-        history.append({"role": "user", "content": message})
-    history.append({"role": "assistant", "content": reply})
-    return history, "", answer
-
-
 GENERATING = "正在生成，只显示已与原文核对的句子…"
 MAX_TURNS = 4
 
@@ -106,6 +91,13 @@ def respond_stream(assistant, message: str, history: list | None, turns: list | 
     except _known_errors() as exc:
         history[-1] = {"role": "assistant", "content": R.render_message(f"⚠️ {exc}", "warn")}
         yield history, "", None, turns
+
+
+def respond(assistant, message: str, history: list | None) -> tuple[list, str, object]:
+    """Chat handler without streaming or turns: the last step of :func:`respond_stream`
+    (history with the question and the rendered answer, cleared input box, the Answer or None)."""
+    *_, (history, box, answer, _turns) = respond_stream(assistant, message, history)
+    return history, box, answer
 
 
 def export_answer(answer) -> str | None:
