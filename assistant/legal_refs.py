@@ -109,22 +109,29 @@ def prefer_versions(hits: list[Hit], year: int | None = None) -> list[Hit]:
     """Where the same provision of a law appears in several versions, the preferred version takes the best place.
 
     Hits are grouped by law title and text (the article number left out, so a renumbered but unchanged article is
-    the same provision); within a group holding several versions the positions are kept (other hits do not move,
-    scores still fall with rank) and the preferred version (see :func:`version_key`) takes the best one. Provisions
-    that differ between versions are different passages and keep their own ranks.
+    the same provision). Within a group holding several versions, the preferred version (see :func:`version_key`)
+    takes the group's best position, with that position's score, and the other copies move behind every distinct
+    passage: a reader sees each provision once among the first results, and the older wording still follows further
+    down. Provisions that differ between versions are different passages and keep their own ranks.
     """
     groups: dict[tuple, list[int]] = {}
     for i, h in enumerate(hits):
         if h.chunk.law_kind and h.chunk.title:
             groups.setdefault(_provision_key(h.chunk), []).append(i)
-    out = list(hits)
+    out: list[Hit | None] = list(hits)
+    copies: list[tuple[int, Hit]] = []
     for positions in groups.values():
         if len({hits[i].chunk.source for i in positions}) < 2:
             continue
         ranked = sorted(positions, key=lambda i: (version_key(hits[i].chunk.date, year), i))
-        for pos, j in zip(positions, ranked):
-            out[pos] = replace(hits[j], score=hits[pos].score)  # the position keeps its score
-    return out
+        out[positions[0]] = replace(hits[ranked[0]], score=hits[positions[0]].score)
+        for pos, j in zip(positions[1:], ranked[1:]):
+            out[pos] = None
+            copies.append((pos, replace(hits[j], score=hits[pos].score)))
+    kept = [h for h in out if h is not None]
+    floor = min((h.score for h in kept), default=0.0)
+    copies.sort(key=lambda pc: pc[0])
+    return kept + [replace(h, score=min(h.score, floor)) for _, h in copies]
 
 
 class LegalLookup:

@@ -75,6 +75,11 @@ class NaivePipeline:
             metas.append({"source": doc.source, "title": doc.title})
         return self.add_texts(texts, metas)
 
+    def sources(self) -> set[str]:
+        """The sources already in the store."""
+        metas = self.store._collection.get(include=["metadatas"])["metadatas"] or []
+        return {m["source"] for m in metas if m and "source" in m}
+
     def count(self) -> int:
         return self.store._collection.count()
 

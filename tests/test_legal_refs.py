@@ -88,7 +88,7 @@ def test_unknown_law_or_article_falls_back_to_hybrid(laws):
 
 def test_newest_version_ranks_first_without_an_article(laws):
     """Provisions unchanged between the 2017 and 2023 versions of 行政复议法: the 2023 copy comes first (and the
-    2017 copy when the query asks about 2018)."""
+    2017 copy when the query asks about 2018); the other copy follows every distinct passage."""
     from assistant.chunking import chunk_document
     from assistant.ingest import load_document
     from assistant.legal_refs import _provision_key
@@ -102,8 +102,16 @@ def test_newest_version_ranks_first_without_an_article(laws):
     for chunk in sample:
         query = chunk.text.split(" ", 1)[-1][:40]
         for asked, first in ((query, "2023-09-01"), ("2018年 " + query, "2017-09-01")):
-            dates = [h.chunk.date for h in laws.search(asked, k=30) if _provision_key(h.chunk) == _provision_key(chunk)]
+            hits = laws.search(asked, k=500)
+            dates = [h.chunk.date for h in hits if _provision_key(h.chunk) == _provision_key(chunk)]
             assert sorted(set(dates)) == ["2017-09-01", "2023-09-01"] and dates[0] == first
+            seen, repeated = set(), []
+            for h in hits:
+                key = _provision_key(h.chunk) if h.chunk.article else h.chunk.id
+                repeated.append(key in seen)
+                seen.add(key)
+            first_repeat = repeated.index(True)
+            assert not any(r is False for r in repeated[first_repeat:])  # copies only after every distinct passage
 
 
 def test_filters_apply_to_the_direct_lookup(laws):
