@@ -45,6 +45,9 @@ class DocumentRecord:
     chars: int
     format: str = "txt"
     folder: str | None = None  # the indexed folder it came from ("" for a file given directly; None: not recorded)
+    law_kind: str = ""  # for laws and cases (see Document.law_kind); "" for reports and for records from before it
+    level: str = ""
+    region: str = ""
 
     @property
     def year(self) -> int | None:
@@ -151,7 +154,7 @@ class ChunkStore:
         record = {
             "source": doc.source, "content_hash": doc.content_hash, "title": doc.title, "kind": doc.kind,
             "date": doc.date or "", "issuer": doc.issuer or "", "chunks": len(chunks), "chars": len(doc.text),
-            "format": doc.format, "folder": folder,
+            "format": doc.format, "folder": folder, "law_kind": doc.law_kind, "level": doc.level, "region": doc.region,
         }
         self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
         self._chunks.delete(where={"$and": [{"source": doc.source}, {"doc_hash": {"$ne": doc.content_hash}}]})
@@ -260,7 +263,8 @@ class ChunkStore:
                 source=meta["source"], content_hash=meta["content_hash"], title=meta.get("title", ""),
                 kind=meta.get("kind", "other"), date=meta.get("date") or None, issuer=meta.get("issuer") or None,
                 chunks=int(meta.get("chunks", 0)), chars=int(meta.get("chars", 0)), format=meta.get("format", "txt"),
-                folder=meta.get("folder"),
+                folder=meta.get("folder"), law_kind=meta.get("law_kind", ""), level=meta.get("level", ""),
+                region=meta.get("region", ""),
             )
         return out
 

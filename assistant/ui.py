@@ -139,10 +139,12 @@ def open_document(assistant, source: str) -> str:
 
 # -- 检索 -------------------------------------------------------------------------------------
 def build_filters(kinds: Iterable[str] | None = None, year_from=None, year_to=None, source: str | None = None,
-                  law_kinds: Iterable[str] | None = None, levels: Iterable[str] | None = None, region: str | None = None):
+                  law_kinds: Iterable[str] | None = None, levels: Iterable[str] | None = None,
+                  region: str | Iterable[str] | None = None):
     """SearchFilters from the form's values (years may come as floats or empty); ValueError on a bad range.
 
-    ``region`` may name several regions separated by spaces or commas (北京 上海).
+    ``region`` is a list of regions (the 检索 tab's choices) or a text naming several, separated by spaces or commas
+    (北京 上海).
     """
     from .retrieval import SearchFilters
 
@@ -164,7 +166,8 @@ def build_filters(kinds: Iterable[str] | None = None, year_from=None, year_to=No
         kinds=tuple(k for k in (kinds or ()) if k), year_from=y1, year_to=y2,
         sources=(source,) if source else (),
         law_kinds=tuple(k for k in (law_kinds or ()) if k), levels=tuple(v for v in (levels or ()) if v),
-        regions=tuple(r.rstrip("市省") for r in re.split(r"[\s,，、]+", region or "") if r),
+        regions=tuple(r.rstrip("市省") for r in re.split(r"[\s,，、]+", region if isinstance(region, str)
+                                                        else " ".join(region or ())) if r),
     )
 
 
@@ -252,6 +255,11 @@ def document_choices(assistant) -> list[tuple[str, str]]:
     recs = sorted(assistant.store.documents().values(), key=lambda r: (r.title or r.source, r.source))
     return [(f"{r.title or r.source}（{r.source}）" if r.title and r.title != r.source else r.source, r.source)
             for r in recs]
+
+
+def region_choices(assistant) -> list[str]:
+    """The regions of the local regulations in the index (for the 检索 tab's region filter)."""
+    return sorted({r.region for r in assistant.store.documents().values() if r.region})
 
 
 def delete_document(assistant, source: str | None) -> tuple[str, list[list]]:
@@ -408,8 +416,9 @@ def build_ui(assistant):
                                 with gr.Row(equal_height=True):
                                     levels = gr.CheckboxGroup(list(LEVELS), label="制定层级", scale=1,
                                                               elem_id="search-levels")
-                                    region = gr.Textbox(label="地区（地方性法规）", placeholder="例如：北京", scale=2,
-                                                        elem_id="search-region")
+                                    region = gr.Dropdown([], value=[], multiselect=True, allow_custom_value=True,
+                                                         label="地区（地方性法规；可多选，也可输入）", scale=2,
+                                                         elem_id="search-region")
                         results = gr.HTML(R.render_message("输入检索词后按回车或点击“检索”。", "info"), js_on_load=None,
                                           elem_id="search-results")
 
@@ -515,9 +524,10 @@ def build_ui(assistant):
                 gr.update(choices=choices, value=None),
                 header_html(assistant),
                 render_settings(assistant),
+                gr.update(choices=region_choices(assistant)),
             )
 
-        refresh_outputs = [docs_table, source_dd, delete_dd, header, settings_html]
+        refresh_outputs = [docs_table, source_dd, delete_dd, header, settings_html, region]
 
         @_guard
         def on_upload(files, progress=gr.Progress()):

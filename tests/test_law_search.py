@@ -49,6 +49,7 @@ def test_search_tab_filters_and_labels(law_store):
     assistant = Assistant(Settings(store_dir=law_store[1], embedding_model="fake"))
     html = ui.run_search(assistant, "罚款 限额", law_kinds=["地方性法规"], region="北京市")
     assert "《北京市规章设定罚款限额规定》第" in html and "国库券" not in html
+    assert "《北京市规章设定罚款限额规定》第" in ui.run_search(assistant, "罚款 限额", region=["北京"])
     html = ui.run_search(assistant, "罚款", levels=["国家"], law_kinds=["地方性法规"])
     assert "没有找到" in html
     html = ui.run_search(assistant, "行政复议法第九条")
@@ -69,3 +70,15 @@ def test_citations_name_laws_by_label_and_reports_by_title_and_section():
     assert "《中华人民共和国行政诉讼法》第三条" in html
     md = R.answer_markdown(Answer(question="q", text="依据[1]", citations=(law, report)))
     assert "[1] 《中华人民共和国行政诉讼法》第三条" in md and "[2] 《2023年度法治政府建设情况报告》 一、主要成效" in md
+
+
+def test_document_records_carry_kind_level_region_and_the_tab_offers_the_regions(law_store):
+    from assistant.config import Settings
+    from assistant.pipeline import Assistant
+
+    assistant = Assistant(Settings(store_dir=law_store[1], embedding_model="fake"))
+    records = assistant.store.documents()
+    local = [r for r in records.values() if r.level == "地方"]
+    assert local and all(r.law_kind == "地方性法规" and r.region for r in local)
+    assert {r.law_kind for r in records.values()} >= {"法律", "案例"}
+    assert ui.region_choices(assistant) == sorted({r.region for r in local})
