@@ -132,7 +132,8 @@ class ExtractiveAnswerer:
             sent_text = w.hit.chunk.text[w.sentence[0] - w.hit.chunk.start : w.sentence[1] - w.hit.chunk.start]
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
             w.coverage = coverage(context)
-            if any(tok not in context.lower() for tok in q.required):
+            lowered = context.lower()
+            if any(not any(alt in lowered for alt in group) for group in q.required):
                 w.coverage, w.dense = 0.0, 0.0
         return shortlist
 

@@ -47,7 +47,9 @@ class Question:
     terms: tuple[str, ...]  # content tokens, longest first (for English: the Chinese glossary terms)
     wants_rank: bool = False  # 第几 / 排名 / what rank
     nouns: tuple[str, ...] = ()  # the noun after a counter: 多少个村 → 村
-    required: tuple[str, ...] = ()  # acronyms and Latin names the evidence must contain (GDP, PPP)
+    # acronyms and Latin names the evidence must contain, each with the Chinese terms that stand for it (GDP:
+    # 国内生产总值 …): one of each group must be there
+    required: tuple[tuple[str, ...], ...] = ()
     groups: tuple[tuple[str, ...], ...] = ()  # terms with their alternatives; any one counts as present
     unknown: tuple[str, ...] = ()  # English content words the glossary cannot map (counted as not found)
     names: tuple[str, ...] = ()  # the nouns a Chinese question is about (联合国, 火星基地): the documents must use them
@@ -87,7 +89,7 @@ def analyze(text: str) -> Question:
         groups = tuple(g for g in groups if not any(t in ("排名", "名次", "第几") for t in g))
         terms = [t for t in terms if t not in ("排名", "名次", "第几")]
     # Latin words inside a Chinese question are names the evidence must carry (English ones go through the glossary)
-    required = tuple(dict.fromkeys(m.lower() for m in _ACRONYM.findall(text))) if lang == "zh" else ()
+    required = tuple(_latin_alternatives(m) for m in dict.fromkeys(_ACRONYM.findall(text))) if lang == "zh" else ()
     names = _nouns(text) if lang == "zh" else ()
     return Question(
         text=text, language=lang, wants_number=wants_number, wants_list=bool(_LIST_ASK.search(text)),
@@ -95,6 +97,17 @@ def analyze(text: str) -> Question:
         wants_rank=bool(_RANK_ASK.search(text)), nouns=tuple(_UNIT_NOUN.findall(text)), required=required,
         groups=groups, unknown=unknown, names=names,
     )
+
+
+def _latin_alternatives(word: str) -> tuple[str, ...]:
+    """A Latin word of a Chinese question and the Chinese terms the glossary gives for it, lower-cased.
+
+    >>> "国内生产总值" in _latin_alternatives("GDP")
+    True
+    """
+    from .glossary import translate
+
+    return tuple(dict.fromkeys([word.lower(), *(t.lower() for group in translate(word) for t in group)]))
 
 
 # Nouns that frame a question rather than name its subject ("计划建立什么机制", "存在哪些问题").

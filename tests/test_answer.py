@@ -78,3 +78,19 @@ def test_framing_nouns_do_not_cause_refusal(fake_assistant):
     # "计划" never occurs in the report ("将…"), but it frames the question rather than naming its subject
     answer = fake_assistant.ask("示范区2024年计划建立什么样的矛盾纠纷调处机制？")
     assert not answer.refused and "一站式" in answer.text
+
+
+def test_latin_acronym_is_found_under_its_chinese_name(fake_settings, tmp_path):
+    """A Chinese question saying GDP is answered from a report that writes 地区生产总值 (the glossary's term);
+    a report that holds neither still gets a refusal."""
+    from assistant.pipeline import Assistant
+
+    report = tmp_path / "gongzuo_baogao_2023.txt"
+    report.write_text("2023年政府工作报告\n\n一、过去一年的工作\n\n全年地区生产总值增长5.2%，达到1.2万亿元。"
+                      "城镇新增就业12万人。\n", encoding="utf-8")
+    assistant = Assistant(fake_settings)
+    assert assistant.index([report]).ok
+    answer = assistant.ask("2023年GDP增长了多少？")
+    assert not answer.refused and "5.2%" in answer.text
+    assert any("地区生产总值" in c.quote for c in answer.citations)
+    assert assistant.ask("2023年CPI上涨了多少？").refused
