@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -109,9 +110,30 @@ def export_answer(answer) -> str | None:
     return str(path)
 
 
+_EXPORT_KEEP_SECONDS = 3600
+_export_folder: Path | None = None
+
+
 def _export_path(stem: str, ext: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="assistant-export-"))
-    return folder / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}.{ext}"
+    """A fresh file name in this process's export folder (removed at exit; exports older than an hour are pruned,
+    since Gradio has served its own copy by then), so a long-running server does not fill the temp folder."""
+    import shutil
+
+    global _export_folder
+    if _export_folder is None or not _export_folder.is_dir():
+        import atexit
+
+        _export_folder = Path(tempfile.mkdtemp(prefix="assistant-export-"))
+        atexit.register(shutil.rmtree, _export_folder, True)
+    now = time.time()
+    for old in _export_folder.iterdir():
+        try:
+            if now - old.stat().st_mtime > _EXPORT_KEEP_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    sub = Path(tempfile.mkdtemp(dir=_export_folder))  # the file keeps its readable name; two exports never collide
+    return sub / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}.{ext}"
 
 
 # -- document viewer ----------------------------------------------------------------------------

@@ -105,6 +105,20 @@ def test_export_answer_writes_markdown_with_citations(fake_assistant):
     assert ui.export_answer(None) is None
 
 
+def test_exports_share_one_folder_and_old_ones_are_pruned(fake_assistant):
+    """A long-running server must not leave a temporary folder behind for every export."""
+    import os
+    import time
+
+    _, _, answer = respond(fake_assistant, QUESTION, [])
+    first, second = Path(ui.export_answer(answer)), Path(ui.export_answer(answer))
+    assert first != second and first.parent.parent == second.parent.parent
+    old = time.time() - 2 * 3600
+    os.utime(first.parent, (old, old))
+    third = Path(ui.export_answer(answer))
+    assert third.is_file() and second.is_file() and not first.exists()
+
+
 # -- document viewer ---------------------------------------------------------------------------
 def test_citation_click_marks_exactly_the_cited_span(fake_assistant, sample_doc):
     history, _, answer = respond(fake_assistant, QUESTION, [])
