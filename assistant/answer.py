@@ -15,6 +15,7 @@ import numpy as np
 
 from .numbers import find_figures
 from .question import Question, analyze
+from .retrieval import years_in
 from .safety import looks_like_instruction
 from .spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from .types import Answer, Citation, Hit
@@ -118,9 +119,12 @@ class ExtractiveAnswerer:
         sentence_dense: dict[tuple[str, int], float] = {}
         if q.language == "en":
             sentence_dense = self._dense(q, [(h, s, e) for h, s, e in sentences if h in hits[:3]])
+        q_years = years_in(q.text)
         for w in windows:
             context = w.hit.chunk.section + " " + w.text
             w.coverage = coverage(context)
+            if q_years and not _year_fits(q_years, w.hit.chunk, context):
+                w.coverage = 0.0  # another year's document: not shortlisted
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
             w.score = _window_score(q, w)
         shortlist = sorted(windows, key=lambda w: -w.score)[:8]
@@ -134,6 +138,8 @@ class ExtractiveAnswerer:
             w.coverage = coverage(context)
             lowered = context.lower()
             if any(not any(alt in lowered for alt in group) for group in q.required):
+                w.coverage, w.dense = 0.0, 0.0
+            elif q_years and not _year_fits(q_years, w.hit.chunk, context):
                 w.coverage, w.dense = 0.0, 0.0
         return shortlist
 
@@ -158,6 +164,19 @@ class ExtractiveAnswerer:
                     chosen.append(w)
                     break
         return sorted(chosen, key=lambda w: (w.hit_rank, w.start))
+
+
+def _year_fits(q_years: set[int], chunk, context: str) -> bool:
+    """Whether a passage may answer a question about ``q_years``.
+
+    It may when it names one of those years, or when its document is of that year, the year before (which plans it)
+    or the year after (which reviews it), or has no year at all. Otherwise another year's report would answer a
+    year-bound question with its own year's figure.
+    """
+    if years_in(context) & q_years:
+        return True
+    doc_years = years_in(chunk.title) or ({chunk.year} if chunk.year else set())
+    return not doc_years or bool(doc_years & {y + d for y in q_years for d in (-1, 0, 1)})
 
 
 def _window_score(q: Question, w: _Window) -> float:

@@ -94,3 +94,20 @@ def test_latin_acronym_is_found_under_its_chinese_name(fake_settings, tmp_path):
     assert not answer.refused and "5.2%" in answer.text
     assert any("地区生产总值" in c.quote for c in answer.citations)
     assert assistant.ask("2023年CPI上涨了多少？").refused
+
+
+def test_a_year_bound_question_is_not_answered_from_another_years_report(fake_settings, tmp_path):
+    """Reports repeat their phrasing every year: a question about a year that no indexed report covers is refused
+    rather than answered with another year's figure; the year's own report, or the next one, may answer."""
+    from assistant.pipeline import Assistant
+
+    report = tmp_path / "2022年政府工作报告.txt"
+    report.write_text("2022年政府工作报告\n\n一、2021年工作回顾\n\n全年国内生产总值增长8.1%。\n\n"
+                      "二、2022年主要预期目标\n\n国内生产总值增长5.5%左右。\n", encoding="utf-8")
+    assistant = Assistant(fake_settings)
+    assert assistant.index([report]).ok
+    assert assistant.ask("2015年国内生产总值增长了多少？").refused
+    assert assistant.ask("2024年国内生产总值增长了多少？").refused  # two years on: not this report's year
+    answer = assistant.ask("2021年国内生产总值增长了多少？")
+    assert not answer.refused and "8.1%" in answer.text
+    assert "5.5%" in assistant.ask("2022年国内生产总值预期增长目标是多少？").text
