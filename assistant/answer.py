@@ -15,7 +15,7 @@ import numpy as np
 
 from .numbers import find_figures
 from .question import Question, analyze
-from .retrieval import years_in
+from .retrieval import document_years, years_in
 from .safety import looks_like_instruction
 from .spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from .types import Answer, Citation, Hit
@@ -137,9 +137,8 @@ class ExtractiveAnswerer:
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
             w.coverage = coverage(context)
             lowered = context.lower()
-            if any(not any(alt in lowered for alt in group) for group in q.required):
-                w.coverage, w.dense = 0.0, 0.0
-            elif q_years and not _year_fits(q_years, w.hit.chunk, context):
+            if (any(not any(alt in lowered for alt in group) for group in q.required)
+                    or (q_years and not _year_fits(q_years, w.hit.chunk, context))):
                 w.coverage, w.dense = 0.0, 0.0
         return shortlist
 
@@ -175,7 +174,7 @@ def _year_fits(q_years: set[int], chunk, context: str) -> bool:
     """
     if years_in(context) & q_years:
         return True
-    doc_years = years_in(chunk.title) or ({chunk.year} if chunk.year else set())
+    doc_years = document_years(chunk)
     return not doc_years or bool(doc_years & {y + d for y in q_years for d in (-1, 0, 1)})
 
 

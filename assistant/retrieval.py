@@ -186,9 +186,14 @@ class Retriever:
         return priors
 
 
+def document_years(chunk: Chunk) -> set[int]:
+    """The years a chunk's document is about: those in its title, else its publication year (empty: none known)."""
+    return years_in(chunk.title) or ({chunk.year} if chunk.year else set())
+
+
 def _year_prior(q_years: set[int], chunk: Chunk) -> float:
     """A document about the asked year ranks first; the next year's report (which reviews it) second."""
-    doc_years = years_in(chunk.title) or ({chunk.year} if chunk.year else set())
+    doc_years = document_years(chunk)
     if not doc_years:
         return 0.0
     if doc_years & q_years:
