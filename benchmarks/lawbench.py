@@ -10,8 +10,8 @@ in the corpus whose text matches the LawBench answer (character-bigram containme
 and, in a version where article N does not match (the law was amended and renumbered after LawBench was made), the
 article that matches the answer best if its containment is ≥ 0.6 — the same provision under its new number; a
 version still without a gold article gets the article whose text is a gold article's text (containment ≥ 0.8 both
-ways: a provision the amendment only renumbered). Questions with no matching version are dropped and counted. A hit is a retrieved chunk that overlaps a gold
-article's span in its file — the same rule for both pipelines.
+ways: a provision the amendment only renumbered). Questions with no matching version are dropped and counted. A hit
+is a retrieved chunk that overlaps a gold article's span in its file — the same rule for both pipelines.
 
 Corpus: the national laws (everything outside ``DLC/``). Indexing all of them with e5-small takes hours on 2 shared
 cores, so by default a documented subset is built, the same for both pipelines: whole gold laws (every version),
@@ -191,12 +191,15 @@ def seed_from_cached_subset(corpus: Path, cache: Path) -> Path | None:
 
     if (cache / f"project-{corpus.name}").exists() or (cache / f"naive-{corpus.name}").exists():
         return None
-    files = {p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.is_symlink() or p.is_file()}
+    def files_of(folder: Path) -> set[str]:
+        return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_symlink() or p.is_file()}
+
+    files = files_of(corpus)
     best, best_size = None, 0
     for other in cache.glob("corpus-*"):
-        if other == corpus or not (cache / f"project-{other.name}").is_dir() or not (cache / f"naive-{other.name}").is_dir():
+        if other == corpus or not all((cache / f"{name}-{other.name}").is_dir() for name in ("project", "naive")):
             continue
-        theirs = {p.relative_to(other).as_posix() for p in other.rglob("*") if p.is_symlink() or p.is_file()}
+        theirs = files_of(other)
         if theirs <= files and len(theirs) > best_size:
             best, best_size = other, len(theirs)
     if best is None:
