@@ -11,9 +11,11 @@ knows nothing of the UI. Per-session state (chat history, the last answer) lives
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from datetime import datetime
@@ -117,12 +119,8 @@ _export_folder: Path | None = None
 def _export_path(stem: str, ext: str) -> Path:
     """A fresh file name in this process's export folder (removed at exit; exports older than an hour are pruned,
     since Gradio has served its own copy by then), so a long-running server does not fill the temp folder."""
-    import shutil
-
     global _export_folder
     if _export_folder is None or not _export_folder.is_dir():
-        import atexit
-
         _export_folder = Path(tempfile.mkdtemp(prefix="assistant-export-"))
         atexit.register(shutil.rmtree, _export_folder, True)
     now = time.time()
@@ -170,6 +168,8 @@ def build_filters(kinds: Iterable[str] | None = None, year_from=None, year_to=No
     """
     from .retrieval import SearchFilters
 
+    region_text = region if isinstance(region, str) else " ".join(region or ())
+
     def year(v) -> int | None:
         if v is None or str(v).strip() in ("", "0"):
             return None
@@ -188,8 +188,7 @@ def build_filters(kinds: Iterable[str] | None = None, year_from=None, year_to=No
         kinds=tuple(k for k in (kinds or ()) if k), year_from=y1, year_to=y2,
         sources=(source,) if source else (),
         law_kinds=tuple(k for k in (law_kinds or ()) if k), levels=tuple(v for v in (levels or ()) if v),
-        regions=tuple(r.rstrip("市省") for r in re.split(r"[\s,，、]+", region if isinstance(region, str)
-                                                        else " ".join(region or ())) if r),
+        regions=tuple(r.rstrip("市省") for r in re.split(r"[\s,，、]+", region_text) if r),
     )
 
 
