@@ -7,10 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from assistant.api import credentials_from_env, serve
+from assistant.interfaces.api import credentials_from_env, serve
 from assistant.config import Settings
-from assistant.indexing import print_progress
-from assistant.pipeline import Assistant
+from assistant.indexing.indexer import print_progress
+from assistant.assistant import Assistant
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 

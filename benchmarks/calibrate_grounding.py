@@ -14,10 +14,10 @@ import json
 import statistics
 
 from assistant.config import Settings
-from assistant.grounding import CitationChecker, GroundedText, support_score
-from assistant.passages import build_passages
-from assistant.pipeline import Assistant
-from assistant.spans import SENTENCE_ENDS, split_spans
+from assistant.answering.grounding import CitationChecker, GroundedText, support_score
+from assistant.answering.passages import build_passages
+from assistant.assistant import Assistant
+from assistant.zh.spans import SENTENCE_ENDS, split_spans
 
 
 def main() -> None:
@@ -59,7 +59,7 @@ def main() -> None:
             messages = assistant.llm_answerer.prompts.answer_messages(q, [p.text for p in passages])
             raw = assistant.llm.complete(messages, settings.llm_max_tokens)
             g = GroundedText()
-            from assistant.grounding import split_sentences
+            from assistant.answering.grounding import split_sentences
 
             for sentence in split_sentences(raw):
                 check = checker.check_sentence(sentence, passages, q)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from assistant.config import Settings  # noqa: E402
-from assistant.pipeline import Assistant  # noqa: E402
+from assistant.assistant import Assistant  # noqa: E402
 
 
 def main() -> int:

@@ -33,12 +33,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", help="write the figures here too")
     args = ap.parse_args(argv)
 
-    import assistant.indexing as indexing
-    from assistant.chunking import chunk_document
+    import assistant.indexing.indexer as indexing
+    from assistant.chunking.reports import chunk_document
     from assistant.config import Settings
     from assistant.ingest import load_document
-    from assistant.pipeline import Assistant
-    from assistant.retrieval import embedding_text
+    from assistant.assistant import Assistant
+    from assistant.retrieval.retriever import embedding_text
 
     folder = gov_reports_dir()
     years = sorted((int(p.name[:4]) for p in folder.glob("*.txt")), reverse=True)[: args.docs]

@@ -68,11 +68,11 @@ def store_dir(size: int) -> Path:
 
 def build(size: int) -> dict:
     """Index laws files until ``size`` chunks (kept when already built)."""
-    from assistant.chunking import chunk_document
+    from assistant.chunking.reports import chunk_document
     from assistant.config import Settings
-    from assistant.embedding import make_embedder
+    from assistant.indexing.embedders import make_embedder
     from assistant.ingest import IngestError, load_document
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     settings = Settings.load(store_dir=str(store_dir(size)))
     assistant = Assistant(settings, embedder=RandomPassages(make_embedder(settings)))
@@ -96,7 +96,7 @@ def build(size: int) -> dict:
 
 def measure(size: int, repeat: int) -> dict:
     from assistant.config import Settings
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     settings = Settings.load(store_dir=str(store_dir(size)))
     t0 = time.perf_counter()

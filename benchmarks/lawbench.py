@@ -96,8 +96,8 @@ def national_documents(laws: Path = LAWS) -> dict:
 
 def join_questions(docs: dict, tasks=("1-1", "3-2"), lawbench: Path = LAWBENCH) -> tuple[list[Question], collections.Counter]:
     """LawBench items joined to their gold articles in ``docs``; the counter says why items were dropped."""
-    from assistant.ingest.law_loader import parse_articles
-    from assistant.legal_refs import LawCatalog, parse_refs
+    from assistant.ingest.laws import parse_articles
+    from assistant.retrieval.legal_refs import LawCatalog, parse_refs
 
     by_title: dict[str, list[str]] = collections.defaultdict(list)
     for source, doc in docs.items():
@@ -217,8 +217,8 @@ def run(gold_chars: int = 120_000, distractor_chars: int = 60_000, cache: Path =
         max_per_task: int | None = None, embedder=None, seed: int = 0, log=print) -> dict:
     """Build (or reuse) both indexes over the subset, ask every joined question, return the figures."""
     from assistant.config import Settings
-    from assistant.embedding import make_embedder
-    from assistant.pipeline import Assistant
+    from assistant.indexing.embedders import make_embedder
+    from assistant.assistant import Assistant
     from benchmarks.naive import NaivePipeline
 
     t0 = time.perf_counter()

@@ -5,7 +5,7 @@ similarity search top-k with the SAME embedder as the project (so the comparison
 model). Files are read with this project's loader so that both pipelines see the same text (and the same offsets,
 which the gold evidence spans refer to); a tutorial user's TextLoader would fail on GBK files altogether.
 
->>> from assistant.embedding import FakeEmbedder
+>>> from assistant.indexing.embedders import FakeEmbedder
 >>> p = NaivePipeline(FakeEmbedder(64))
 >>> p.add_texts(["第一条 为了规范行政行为，制定本法。" * 40], [{"source": "a.md"}])
 2

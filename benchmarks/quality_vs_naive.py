@@ -39,8 +39,8 @@ def corpora(names: list[str], since: int | None = None) -> dict[str, tuple[list[
 
 def run_project(name: str, paths: list[Path], gold: list[dict], settings_overrides: dict, embedder) -> dict:
     from assistant.config import Settings
-    from assistant.evaluation import evaluate_qa
-    from assistant.pipeline import Assistant
+    from assistant.evaluation.metrics import evaluate_qa
+    from assistant.assistant import Assistant
 
     tag = settings_overrides.get("embedding_backend", "torch")
     settings = Settings.load(store_dir=str(CACHE / f"project-{name}-{tag}"), **settings_overrides)
@@ -59,7 +59,7 @@ def run_project(name: str, paths: list[Path], gold: list[dict], settings_overrid
 def run_naive(name: str, paths: list[Path], gold: list[dict], embedder, tag: str) -> dict:
     from benchmarks.naive import NaivePipeline
 
-    from assistant.evaluation import score_records
+    from assistant.evaluation.metrics import score_records
     from assistant.ingest import iter_files, load_document
 
     naive = NaivePipeline(embedder, persist_dir=CACHE / f"naive-{name}-{tag}")
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
 
     from assistant.config import Settings
-    from assistant.embedding import make_embedder
+    from assistant.indexing.embedders import make_embedder
 
     overrides = {"embedding_backend": args.backend} if args.backend else {}
     embedder = make_embedder(Settings.load(**overrides))  # one model, shared by both pipelines
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
         results[name] = {"project": project["summary"], "naive": naive["summary"]}
         print(table(name, project, naive), flush=True)
         if args.rows:
-            from assistant.evaluation import format_table
+            from assistant.evaluation.metrics import format_table
 
             print(format_table({"rows": project["rows"], "summary": {k: v for k, v in project["summary"].items()
                                                                      if k not in ("chunks", "index_s")}}), "\n", flush=True)

@@ -45,7 +45,7 @@ def fake_settings(tmp_path):
 @pytest.fixture
 def llm():
     """A scripted fake LLM: ``llm.enqueue(reply)`` sets what it answers next."""
-    from assistant.llm import ScriptedLLM
+    from assistant.llm.backends import ScriptedLLM
 
     return ScriptedLLM()
 
@@ -53,7 +53,7 @@ def llm():
 @pytest.fixture
 def llm_assistant(fake_settings, llm):
     """The sample indexed with the fake embedder, answering through the scripted LLM."""
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     assistant = Assistant(fake_settings, llm=llm)
     assert assistant.index([SAMPLE]).ok
@@ -63,7 +63,7 @@ def llm_assistant(fake_settings, llm):
 @pytest.fixture
 def fake_assistant(fake_settings):
     """An assistant on a real persistent Chroma in a temporary folder, with the sample indexed, fake embedder."""
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     assistant = Assistant(fake_settings)
     report = assistant.index([SAMPLE])
@@ -80,7 +80,7 @@ def model_cache_dir() -> str:
 @pytest.fixture(scope="session")
 def real_embedder():
     from assistant.config import Settings
-    from assistant.embedding import make_embedder
+    from assistant.indexing.embedders import make_embedder
 
     return make_embedder(Settings(model_cache_dir=model_cache_dir()))
 
@@ -89,7 +89,7 @@ def real_embedder():
 def real_assistant(tmp_path_factory, real_embedder):
     """The sample report indexed with the real default model (built on first use)."""
     from assistant.config import Settings
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     store = tmp_path_factory.mktemp("real-index")
     assistant = Assistant(Settings(store_dir=str(store), model_cache_dir=model_cache_dir()), embedder=real_embedder)

@@ -1,8 +1,8 @@
 """The extractive answerer's logic, with the deterministic embedder (quality figures come from test_quality)."""
 import pytest
 
-from assistant.answer import REFUSAL_EN, REFUSAL_ZH
-from assistant.pipeline import QuestionError
+from assistant.answering.extractive import REFUSAL_EN, REFUSAL_ZH
+from assistant.assistant import QuestionError
 
 
 def _check_citations(answer, doc):
@@ -83,7 +83,7 @@ def test_framing_nouns_do_not_cause_refusal(fake_assistant):
 def test_latin_acronym_is_found_under_its_chinese_name(fake_settings, tmp_path):
     """A Chinese question saying GDP is answered from a report that writes 地区生产总值 (the glossary's term);
     a report that holds neither still gets a refusal."""
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     report = tmp_path / "gongzuo_baogao_2023.txt"
     report.write_text("2023年政府工作报告\n\n一、过去一年的工作\n\n全年地区生产总值增长5.2%，达到1.2万亿元。"
@@ -99,7 +99,7 @@ def test_latin_acronym_is_found_under_its_chinese_name(fake_settings, tmp_path):
 def test_a_year_bound_question_is_not_answered_from_another_years_report(fake_settings, tmp_path):
     """Reports repeat their phrasing every year: a question about a year that no indexed report covers is refused
     rather than answered with another year's figure; the year's own report, or the next one, may answer."""
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     report = tmp_path / "2022年政府工作报告.txt"
     report.write_text("2022年政府工作报告\n\n一、2021年工作回顾\n\n全年国内生产总值增长8.1%。\n\n"

@@ -11,7 +11,7 @@ from tests.http_server import AppServer
 
 @pytest.fixture
 def api(fake_assistant):
-    from assistant.api import create_app
+    from assistant.interfaces.api import create_app
 
     with AppServer(create_app(fake_assistant)) as server:
         yield server, fake_assistant

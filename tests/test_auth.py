@@ -20,7 +20,7 @@ SECRET_TEXT = ("出庭应诉率", "xuchang", "法治建设工作")
 
 @pytest.fixture
 def secured(fake_assistant):
-    from assistant.api import Credentials, create_app
+    from assistant.interfaces.api import Credentials, create_app
 
     app = create_app(fake_assistant, Credentials(USER, PASSWORD))
     with AppServer(app) as server:
@@ -104,7 +104,7 @@ def test_workspace_needs_a_login(secured):
 
 def test_uploads_never_escape_the_upload_folder(secured, tmp_path):
     server, _, assistant = secured
-    from assistant.uploads import upload_dir
+    from assistant.indexing.uploads import upload_dir
 
     store = upload_dir(assistant.settings)
     outside = store.parent.parent

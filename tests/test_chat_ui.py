@@ -1,9 +1,9 @@
 """The chat tab's streaming handler with a scripted LLM: per-session turns, follow-ups, checked partial answers."""
 from __future__ import annotations
 
-from assistant.llm import LLMTimeout
-from assistant.pipeline import Assistant
-from assistant.ui import GENERATING, respond_stream
+from assistant.llm.backends import LLMTimeout
+from assistant.assistant import Assistant
+from assistant.interfaces.ui.handlers import GENERATING, respond_stream
 
 from .conftest import SAMPLE
 

@@ -1,6 +1,6 @@
 import json
 
-from assistant.cli import main
+from assistant.interfaces.cli import main
 
 
 def _run(args, capsys):

@@ -10,7 +10,7 @@ from tests.http_server import AppServer
 
 
 def test_concurrent_queries_during_uploads(fake_assistant):
-    from assistant.api import create_app
+    from assistant.interfaces.api import create_app
 
     with AppServer(create_app(fake_assistant)) as server:
         rec = Recorder()
@@ -43,7 +43,7 @@ def test_chat_sessions_keep_their_own_history_under_load(fake_assistant):
     understood with its own session's topic, never another's."""
     import threading
 
-    from assistant.api import create_app
+    from assistant.interfaces.api import create_app
 
     errors: list[str] = []
 

@@ -24,7 +24,7 @@ NUMERALS = "一二三四五六七八九十"
 CHECKER = r"""
 import json, sys
 from assistant.config import Settings
-from assistant.pipeline import Assistant
+from assistant.assistant import Assistant
 a = Assistant(Settings.load())
 records = {s: [r.content_hash, r.chunks] for s, r in a.store.documents().items()}
 got = a.store._chunks.get(include=["metadatas"])

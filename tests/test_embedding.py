@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embedding import (
+from assistant.indexing.embedders import (
     DEFAULT_NAME,
     MARKER,
     FakeEmbedder,

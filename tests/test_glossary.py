@@ -4,7 +4,7 @@ from importlib import resources
 
 import pytest
 
-from assistant.glossary import STOPWORDS, english_terms, glossary, translate
+from assistant.zh.glossary import STOPWORDS, english_terms, glossary, translate
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_TERM = re.compile(r"[A-Z0-9.%+]+")  # GDP, CPI, PM2.5, M2, 5G, 12345, %

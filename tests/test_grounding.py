@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.grounding import (CitationChecker, GroundedText, complete_sentences, missing_numbers, parse_markers,
+from assistant.answering.grounding import (CitationChecker, GroundedText, complete_sentences, missing_numbers, parse_markers,
                                  split_sentences, support_score)
-from assistant.passages import build_passages
+from assistant.answering.passages import build_passages
 from assistant.types import Chunk, Hit
 
 REPORT = (

@@ -113,7 +113,7 @@ def test_cli_indexes_a_folder_of_bad_files_and_loses_nothing(tmp_path):
     ans = cli(["ask", "2023年行政机关负责人出庭应诉率是多少？", "--json"], env)
     assert ans.returncode == 0 and "100%" in ans.stdout
     from assistant.config import Settings
-    from assistant.store import ChunkStore
+    from assistant.indexing.store import ChunkStore
 
     docs = ChunkStore.from_settings(Settings(store_dir=str(store))).documents()
     assert SAMPLE.name in docs
@@ -126,7 +126,7 @@ def test_cli_indexes_a_folder_of_bad_files_and_loses_nothing(tmp_path):
 
 @pytest.fixture
 def served(fake_assistant):
-    from assistant.api import create_app
+    from assistant.interfaces.api import create_app
 
     with AppServer(create_app(fake_assistant)) as server:
         yield server, fake_assistant
@@ -157,8 +157,8 @@ def test_api_upload_of_each_bad_file_is_refused_with_a_message(served, tmp_path)
 
 
 def test_upload_over_the_size_limit_is_refused_before_it_is_read(fake_settings, tmp_path):
-    from assistant.api import create_app
-    from assistant.pipeline import Assistant
+    from assistant.interfaces.api import create_app
+    from assistant.assistant import Assistant
 
     assistant = Assistant(fake_settings.replace(max_file_bytes=2**20))
     with AppServer(create_app(assistant)) as server:
@@ -195,7 +195,7 @@ ODD_QUESTIONS = {  # answered or refused, never an error
 
 def test_bad_questions_get_a_clear_message_everywhere(served, tmp_path):
     server, assistant = served
-    from assistant import ui
+    from assistant.interfaces.ui import handlers as ui
 
     env = env_for(Path(assistant.settings.store_dir))
     for kind, q in BAD_QUESTIONS.items():

@@ -1,8 +1,8 @@
 """Incremental indexing, on the embedded store and on a real Chroma server: only changes reach the embedder."""
 import pytest
 
-from assistant.embedding import FakeEmbedder
-from assistant.pipeline import Assistant
+from assistant.indexing.embedders import FakeEmbedder
+from assistant.assistant import Assistant
 
 PARAS = [
     "一、总体情况\n\n一是加强组织领导。成立法治政府建设委员会，统筹推进各项工作，全年召开专题会议六次。",

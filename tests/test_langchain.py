@@ -1,6 +1,6 @@
 from langchain_core.runnables import RunnableLambda
 
-from assistant.langchain_retriever import HybridRetriever
+from assistant.retrieval.langchain import HybridRetriever
 
 
 def test_retriever_runs_inside_an_lcel_chain(fake_assistant, sample_doc):

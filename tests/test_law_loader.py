@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import chunk_document
+from assistant.chunking.reports import chunk_document
 from assistant.ingest import iter_files, load_document
-from assistant.ingest.law_loader import cn_number, is_law_markdown, law_info
+from assistant.ingest.laws import cn_number, is_law_markdown, law_info
 
 FIXTURES = Path(__file__).parent / "fixtures" / "laws"
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import ui
-from assistant.cli import main
+from assistant.interfaces.ui import handlers as ui
+from assistant.interfaces.cli import main
 from assistant.types import Citation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "laws"
@@ -44,7 +44,7 @@ def test_cli_search_shows_the_label_and_filters(law_store, capsys):
 
 def test_search_tab_filters_and_labels(law_store):
     from assistant.config import Settings
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     assistant = Assistant(Settings(store_dir=law_store[1], embedding_model="fake"))
     html = ui.run_search(assistant, "罚款 限额", law_kinds=["地方性法规"], region="北京市")
@@ -63,7 +63,7 @@ def test_citations_name_laws_by_label_and_reports_by_title_and_section():
     assert law.reference == "《中华人民共和国行政诉讼法》第三条"
     assert report.reference == "《2023年度法治政府建设情况报告》 一、主要成效"
     assert law.to_json()["label"] == law.label and "label" not in report.to_json()
-    from assistant import ui_render as R
+    from assistant.interfaces.ui import render as R
     from assistant.types import Answer
 
     html = R.render_answer(Answer(question="q", text="依据[1]", citations=(law,)))
@@ -74,7 +74,7 @@ def test_citations_name_laws_by_label_and_reports_by_title_and_section():
 
 def test_document_records_carry_kind_level_region_and_the_tab_offers_the_regions(law_store):
     from assistant.config import Settings
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     assistant = Assistant(Settings(store_dir=law_store[1], embedding_model="fake"))
     records = assistant.store.documents()

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.legal_refs import LawCatalog, asked_year, parse_refs
-from assistant.pipeline import Assistant
-from assistant.retrieval import SearchFilters
+from assistant.retrieval.legal_refs import LawCatalog, asked_year, parse_refs
+from assistant.assistant import Assistant
+from assistant.retrieval.retriever import SearchFilters
 
 FIXTURES = Path(__file__).parent / "fixtures" / "laws"
 REVIEW = "中华人民共和国行政复议法"
@@ -89,9 +89,9 @@ def test_unknown_law_or_article_falls_back_to_hybrid(laws):
 def test_newest_version_ranks_first_without_an_article(laws):
     """Provisions unchanged between the 2017 and 2023 versions of 行政复议法: the 2023 copy comes first (and the
     2017 copy when the query asks about 2018); the other copy follows every distinct passage."""
-    from assistant.chunking import chunk_document
+    from assistant.chunking.reports import chunk_document
     from assistant.ingest import load_document
-    from assistant.legal_refs import _provision_key
+    from assistant.retrieval.legal_refs import _provision_key
 
     folder = "诉讼与非诉讼程序法/"
     old, new = (chunk_document(load_document(FIXTURES / folder / f"行政复议法({d}).md", source=folder + f"行政复议法({d}).md"))

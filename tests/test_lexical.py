@@ -1,4 +1,4 @@
-from assistant.lexical import BM25Index, tokenize
+from assistant.indexing.lexical import BM25Index, tokenize
 
 
 def test_tokenize_drops_punctuation_and_question_words():

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import lexical_cache
-from assistant.pipeline import Assistant
-from assistant.store import ChunkStore
+from assistant.indexing import lexical_cache
+from assistant.assistant import Assistant
+from assistant.indexing.store import ChunkStore
 
 
 def _fresh(settings) -> Assistant:

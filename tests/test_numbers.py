@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-import assistant.numbers as numbers
-from assistant.numbers import (
+import assistant.zh.numbers as numbers
+from assistant.zh.numbers import (
     DateMention, Figure, Rank, compare, find_dates, find_figures, find_ranks, normalize_digits, number_strings,
     parse_chinese_number,
 )

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from assistant.config import Settings
-from assistant.embedding import SentenceTransformerEmbedder, make_embedder
+from assistant.indexing.embedders import SentenceTransformerEmbedder, make_embedder
 
 from .conftest import model_cache_dir
 

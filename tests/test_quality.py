@@ -1,7 +1,7 @@
 """Quality on the seed dev set with the real default model (the acceptance figures of the foundation issue)."""
 import pytest
 
-from assistant.evaluation import evaluate_qa
+from assistant.evaluation.metrics import evaluate_qa
 
 from .conftest import SHARED, read_jsonl
 

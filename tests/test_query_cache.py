@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant import embedding
-from assistant.embedding import SentenceTransformerEmbedder
+from assistant.indexing import embedders as embedding
+from assistant.indexing.embedders import SentenceTransformerEmbedder
 
 
 class CountingModel:

@@ -1,10 +1,10 @@
 import hashlib
 
-from assistant.chunking import chunk_document
-from assistant.embedding import FakeEmbedder
-from assistant.indexing import Indexer
-from assistant.retrieval import Retriever, SearchFilters
-from assistant.store import ChunkStore
+from assistant.chunking.reports import chunk_document
+from assistant.indexing.embedders import FakeEmbedder
+from assistant.indexing.indexer import Indexer
+from assistant.retrieval.retriever import Retriever, SearchFilters
+from assistant.indexing.store import ChunkStore
 from assistant.types import Document
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.pipeline import Assistant
-from assistant.store import IndexMismatchError
+from assistant.assistant import Assistant
+from assistant.indexing.store import IndexMismatchError
 from tests.conftest import ROOT
 
 QUESTION = "示范区2023年有多少件行政应诉案件？"
@@ -94,9 +94,9 @@ def test_another_process_indexes_this_process_answers(mode_settings, sample_path
 
 def test_repair_spares_a_live_run_of_another_process(mode_settings, sample_doc):
     """One app's indexing run must not delete chunks another app is writing; a dead run's chunks do go."""
-    from assistant.chunking import chunk_document
-    from assistant.embedding import FakeEmbedder
-    from assistant.store import ChunkStore
+    from assistant.chunking.reports import chunk_document
+    from assistant.indexing.embedders import FakeEmbedder
+    from assistant.indexing.store import ChunkStore
 
     writer, other = ChunkStore.from_settings(mode_settings), ChunkStore.from_settings(mode_settings)
     chunks = chunk_document(sample_doc)
@@ -140,7 +140,7 @@ def test_two_indexing_processes_at_once_on_the_server(chroma_server, tmp_path):
     import uuid
 
     from assistant.config import Settings
-    from assistant.store import ChunkStore
+    from assistant.indexing.store import ChunkStore
     from tests.test_crash_safety import _env, _write_folder
 
     settings = Settings(embedding_model="fake", chroma_url=chroma_server.url, collection=f"t{uuid.uuid4().hex[:12]}",

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from assistant.chunking import CHUNKER_VERSION, chunk_document
-from assistant.embedding import FakeEmbedder
-from assistant.store import ChunkStore, IndexMismatchError
+from assistant.chunking.reports import CHUNKER_VERSION, chunk_document
+from assistant.indexing.embedders import FakeEmbedder
+from assistant.indexing.store import ChunkStore, IndexMismatchError
 from assistant.types import Document
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import ui
-from assistant import ui_render as R
-from assistant.ui import build_ui, render_answer, respond
+from assistant.interfaces.ui import handlers as ui
+from assistant.interfaces.ui import render as R
+from assistant.interfaces.ui.handlers import build_ui, render_answer, respond
 
 QUESTION = "2023年行政机关负责人出庭应诉率是多少？"
 LAW_TEXT = (

@@ -1,7 +1,7 @@
 """Claim verification: splitting, each contradiction kind, and not_found for unmentioned facts."""
 import pytest
 
-from assistant.verify import _judge, split_claims
+from assistant.verify.claims import _judge, split_claims
 
 
 def test_split_keeps_sentences_and_separates_figure_clauses():

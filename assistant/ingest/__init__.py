@@ -12,13 +12,13 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from ..types import Document
-from .boilerplate import find_boilerplate, markup_spans, merge_spans
-from .encoding import decode_bytes
-from .errors import IngestError, cannot_read
-from .law_loader import case_name, is_law_markdown, law_info
-from .loaders import LOADERS, SUPPORTED_SUFFIXES, loader_for
-from .metadata import detect_metadata, title_year
+from assistant.types import Document
+from assistant.ingest.boilerplate import find_boilerplate, markup_spans, merge_spans
+from assistant.ingest.encoding import decode_bytes
+from assistant.ingest.errors import IngestError, cannot_read
+from assistant.ingest.laws import case_name, is_law_markdown, law_info
+from assistant.ingest.registry import LOADERS, SUPPORTED_SUFFIXES, loader_for
+from assistant.ingest.metadata import detect_metadata, title_year
 
 __all__ = [
     "IngestError", "SUPPORTED_SUFFIXES", "decode_bytes", "find_boilerplate", "iter_files", "load_document",

@@ -1,0 +1,281 @@
+"""The extractive answerer: pick the clauses that answer the question, quote them with exact citations, or refuse.
+
+Nothing is generated: every statement in the answer is a verbatim slice of a source, and the
+answer is refused when the best evidence does not carry the question's content.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from assistant.zh.numbers import find_figures
+from assistant.answering.question import Question, analyze
+from assistant.retrieval.retriever import document_years, years_in
+from assistant.zh.safety import looks_like_instruction
+from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
+from assistant.types import Answer, Citation, Hit
+
+_MAX_WINDOW = 3
+_EN_MARGIN = 0.2
+_ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+|首位|榜首|优秀|先进")
+_LIST_MAX_CHARS = 130
+
+REFUSAL_ZH = "文档中没有找到能回答该问题的内容。以下是最接近的段落，仅供参考。"
+REFUSAL_EN = "The documents do not contain an answer to this question. The nearest passages are listed below for reference."
+
+
+@dataclass
+class _Window:
+    """One to three consecutive clauses of a sentence in a retrieved passage."""
+
+    hit_rank: int
+    hit: Hit
+    start: int  # offsets into the source document
+    end: int
+    sentence: tuple[int, int]
+    clauses: tuple[int, ...]  # indices into the clause list
+    coverage: float = 0.0
+    dense: float = 0.0
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        c = self.hit.chunk
+        return c.text[self.start - c.start : self.end - c.start]
+
+
+class ExtractiveAnswerer:
+    """Answers by quoting the best-supported clauses of the top passages.
+
+    ``idf`` weights question terms (rarer terms matter more); ``min_support`` is the refusal
+    threshold on the support score (see :meth:`support`), calibrated on the dev set.
+    """
+
+    def __init__(self, embedder=None, idf: Callable[[str], float] | None = None, min_support: float = 0.5,
+                 passages: int = 4, mentions: Callable[[str], bool] | None = None):
+        self.embedder = embedder
+        self.idf = idf or (lambda _t: 1.0)
+        self.mentions = mentions  # does any indexed document use this word at all?
+        self.min_support = min_support
+        self.passages = passages
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        started = time.perf_counter()
+        q = analyze(question)
+        windows = self._score(q, hits[: self.passages])
+        best = max(windows, key=lambda w: w.score) if windows else None
+        support = self.support(best, q) if best else 0.0
+        unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
+        if unheard:  # the question is about something no document mentions
+            support = min(support, self.min_support / 2)
+        if best is None or support < self.min_support:
+            text = REFUSAL_EN if q.language == "en" else REFUSAL_ZH
+            notes = tuple(f"文档中没有出现“{n}”" for n in unheard)
+            return Answer(question=question, text=text, hits=tuple(hits), refused=True, language=q.language,
+                          seconds=time.perf_counter() - started, support=support, notes=notes)
+        chosen = self._select(q, best, windows)
+        citations = tuple(_citation(w) for w in chosen)
+        text = _compose(q, citations)
+        return Answer(question=question, text=text, citations=citations, hits=tuple(hits), refused=False,
+                      language=q.language, seconds=time.perf_counter() - started, support=support)
+
+    # -- scoring --------------------------------------------------------------------------
+    def support(self, window: _Window, q: Question) -> float:
+        """How well the best evidence carries the question: its terms, or its meaning across languages."""
+        if q.language == "en":  # terms reached through the glossary are less certain than direct matches
+            return max(window.coverage - _EN_MARGIN, _dense_support(window.dense))
+        return window.coverage
+
+    def _score(self, q: Question, hits: list[Hit]) -> list[_Window]:
+        """Score every window of one to three clauses; meaning (dense) only for the promising ones."""
+        windows: list[_Window] = []
+        sentences: list[tuple[Hit, int, int]] = []
+        for rank, hit in enumerate(hits):
+            for sent in split_spans(hit.chunk.text, SENTENCE_ENDS):
+                if looks_like_instruction(hit.chunk.text[sent[0] : sent[1]]):
+                    continue  # documents are data: a sentence addressing the model is never quoted as an answer
+                c0 = hit.chunk.start
+                clauses = [(c0 + s, c0 + e) for s, e in split_spans(hit.chunk.text, CLAUSE_ENDS, *sent)]
+                sent_abs = (c0 + sent[0], c0 + sent[1])
+                sentences.append((hit, *sent_abs))
+                for i in range(len(clauses)):
+                    for j in range(i, min(i + _MAX_WINDOW, len(clauses))):
+                        windows.append(_Window(rank, hit, clauses[i][0], clauses[j][1], sent_abs, ()))
+        if not windows:
+            return []
+        groups = [kept for g in q.groups if (kept := tuple(t for t in g if len(t) >= 2 or t.isdigit()))]
+        weights = [max(self.idf(t) for t in g) for g in groups]
+        # an English word the glossary cannot map weighs like a term the documents never use
+        total = (sum(weights) + len(q.unknown) * self.idf("\uffff")) or 1.0
+
+        def coverage(context: str) -> float:
+            return sum(w for g, w in zip(groups, weights) if any(t in context for t in g)) / total if groups else 0.0
+
+        sentence_dense: dict[tuple[str, int], float] = {}
+        if q.language == "en":
+            sentence_dense = self._dense(q, [(h, s, e) for h, s, e in sentences if h in hits[:3]])
+        q_years = years_in(q.text)
+        for w in windows:
+            context = w.hit.chunk.section + " " + w.text
+            w.coverage = coverage(context)
+            if q_years and not _year_fits(q_years, w.hit.chunk, context):
+                w.coverage = 0.0  # another year's document: not shortlisted
+            w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
+            w.score = _window_score(q, w)
+        shortlist = sorted(windows, key=lambda w: -w.score)[:8]
+        clause_dense = self._dense(q, [(w.hit, w.start, w.end) for w in shortlist])
+        for w in shortlist:
+            w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
+            w.score = _window_score(q, w)
+        for w in shortlist:  # support is judged on the whole sentence the window sits in
+            sent_text = w.hit.chunk.text[w.sentence[0] - w.hit.chunk.start : w.sentence[1] - w.hit.chunk.start]
+            context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
+            w.coverage = coverage(context)
+            lowered = context.lower()
+            if (any(not any(alt in lowered for alt in group) for group in q.required)
+                    or (q_years and not _year_fits(q_years, w.hit.chunk, context))):
+                w.coverage, w.dense = 0.0, 0.0
+        return shortlist
+
+    def _dense(self, q: Question, spans: list[tuple[Hit, int, int]]) -> dict[tuple[str, int], float]:
+        """Query–passage cosine for each (hit, start, end) span, keyed by (source, start)."""
+        if self.embedder is None or not spans:
+            return {}
+        texts = [h.chunk.text[s - h.chunk.start : e - h.chunk.start] for h, s, e in spans]
+        qv = np.asarray(self.embedder.embed_query(q.text))
+        sims = np.asarray(self.embedder.embed_documents(texts)) @ qv
+        return {(h.chunk.source, s): float(x) for (h, s, _e), x in zip(spans, sims)}
+
+    def _select(self, q: Question, best: _Window, windows: list[_Window]) -> list[_Window]:
+        """The best window, widened for list questions; a second one when the question asks two things."""
+        chosen = [_widen(best) if q.wants_list else best]
+        if q.asks > 1:
+            covered = set(_figures_units(best.text))
+            for w in sorted(windows, key=lambda w: -w.score):
+                if w is best or _overlaps(w, chosen):
+                    continue
+                if w.score >= 0.6 * best.score and set(_figures_units(w.text)) - covered:
+                    chosen.append(w)
+                    break
+        return sorted(chosen, key=lambda w: (w.hit_rank, w.start))
+
+
+def _year_fits(q_years: set[int], chunk, context: str) -> bool:
+    """Whether a passage may answer a question about ``q_years``.
+
+    It may when it names one of those years, or when its document is of that year, the year before (which plans it)
+    or the year after (which reviews it), or has no year at all. Otherwise another year's report would answer a
+    year-bound question with its own year's figure.
+    """
+    if years_in(context) & q_years:
+        return True
+    doc_years = document_years(chunk)
+    return not doc_years or bool(doc_years & {y + d for y in q_years for d in (-1, 0, 1)})
+
+
+def _window_score(q: Question, w: _Window) -> float:
+    text = w.text
+    figs = [f for f in find_figures(text) if not f.is_year]
+    number_fit = 0.0
+    if q.wants_number:
+        if figs:
+            number_fit = 0.5
+            if q.units and any(f.unit in q.units for f in figs):
+                number_fit = 1.0
+        else:
+            number_fit = -0.5
+    if q.wants_rank:
+        number_fit += 1.0 if _ORDINAL.search(text) else -0.5
+    length = len(text)
+    length_penalty = 0.15 * math.log1p(max(0, length - 25) / 25)
+    rank_prior = 0.1 / (1 + w.hit_rank)
+    semantic = 0.6 * w.dense if q.language == "en" else 0.35 * w.dense
+    return w.coverage + semantic + 0.25 * number_fit + rank_prior - length_penalty - _echo_penalty(q, text)
+
+
+def _echo_penalty(q: Question, text: str) -> float:
+    """A window that only repeats the question ("班杰", "河口") answers nothing: it must add words of its own."""
+    if q.language != "zh":
+        return 0.0
+    asked = set(q.text)
+    new = sum(1 for ch in text if ch not in asked and (ch.isalnum() or "\u4e00" <= ch <= "\u9fff"))
+    return 0.6 if new < 3 else 0.3 if new < 6 else 0.0
+
+
+def _dense_support(sim: float) -> float:
+    """Map a query–clause cosine onto the coverage scale; only near-paraphrases (≥ 0.85) count."""
+    return min(1.0, max(0.0, (sim - 0.85) / 0.10))
+
+
+def _widen(w: _Window) -> _Window:
+    """For list questions: the whole sentence when short, else the window grown forward clause by clause."""
+    s, e = w.sentence
+    chunk = w.hit.chunk
+    if e - s <= _LIST_MAX_CHARS:
+        return _Window(w.hit_rank, w.hit, s, e, w.sentence, w.clauses, w.coverage, w.dense, w.score)
+    local = list(split_spans(chunk.text, CLAUSE_ENDS, s - chunk.start, e - chunk.start))
+    end = w.end
+    for cs, ce in local:
+        abs_s, abs_e = chunk.start + cs, chunk.start + ce
+        if abs_s >= w.end and abs_e - w.start <= _LIST_MAX_CHARS:
+            end = abs_e
+        elif abs_s >= w.end:
+            break
+    return _Window(w.hit_rank, w.hit, w.start, end, w.sentence, w.clauses, w.coverage, w.dense, w.score)
+
+
+def _overlaps(w: _Window, chosen: list[_Window]) -> bool:
+    return any(c.hit.chunk.source == w.hit.chunk.source and c.start < w.end and w.start < c.end for c in chosen)
+
+
+def _figures_units(text: str) -> list[tuple[float, str]]:
+    return [(f.value, f.unit) for f in find_figures(text) if not f.is_year]
+
+
+def _citation(w: _Window) -> Citation:
+    c = w.hit.chunk
+    return Citation(source=c.source, start=w.start, end=w.end, quote=w.text, title=c.title,
+                    section_path=c.section_path, date=c.date, label=c.label)
+
+
+def _compose(q: Question, citations: tuple[Citation, ...]) -> str:
+    """A short answer: the figure first when one is asked for, then the quoted evidence with [n] markers."""
+    quotes = [f"{c.quote}[{i}]" for i, c in enumerate(citations, 1)]
+    figures = []
+    if q.wants_number:
+        for c in citations:
+            figures.extend(f.raw for f in _answer_figures(q, c.quote))
+    if q.language == "en":
+        quoted = "; ".join(f"“{c.quote}” [{i}]" for i, c in enumerate(citations, 1))
+        lead = f"{', '.join(figures)}. " if figures else ""
+        return f"{lead}The documents state: {quoted}"
+    lead = f"{'，'.join(figures)}。" if figures else ""
+    return lead + "；".join(quotes)
+
+
+def _answer_figures(q: Question, quote: str) -> list:
+    """The figures of a quote that answer the question: right unit, the noun after it, terms before it."""
+    figs = [f for f in find_figures(quote) if not f.is_year]
+    if not figs:
+        return []
+
+    def fit(f) -> float:
+        score = 0.0
+        if q.units:
+            score += 2.0 if f.unit in q.units else 0.0
+        after = quote[f.end : f.end + 3]
+        score += 1.0 if any(after.startswith(n) for n in q.nouns) else 0.0
+        before = quote[max(0, f.start - 20) : f.start]
+        cut = max(before.rfind(ch) for ch in "(（,，;；")
+        before = before[cut + 1 :] if cut >= 0 else before
+        score += sum(0.5 for t in q.terms if len(t) >= 2 and t in before)
+        return score
+
+    ranked = sorted(figs, key=lambda f: -fit(f))
+    chosen = ranked[: q.asks]
+    return sorted(chosen, key=lambda f: f.start)

@@ -1,0 +1,184 @@
+"""Indexing files and folders: load, chunk, embed and store, incrementally, one bad file never stopping the rest."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from assistant.chunking.reports import CHUNKER_VERSION, chunk_document
+from assistant.ingest import IngestError, iter_files, load_document
+from assistant.retrieval.retriever import embedding_text
+
+Progress = Callable[[int, int, str], None]  # (done, total, current source)
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    chunks: int = 0
+    embedded: int = 0  # chunks sent to the embedder (the rest reused stored vectors)
+    repaired: int = 0  # chunks of an interrupted earlier run that were removed
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        parts = [
+            f"新增 {len(self.added)}", f"更新 {len(self.updated)}", f"未变 {len(self.unchanged)}",
+            f"移除 {len(self.removed)}", f"失败 {len(self.errors)}", f"片段 {self.chunks}",
+        ]
+        if self.repaired:
+            parts.append(f"清理中断残留片段 {self.repaired}")
+        return "，".join(parts)
+
+
+class Indexer:
+    """Puts documents into a ChunkStore with their embeddings."""
+
+    def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None,
+                 max_document_chars: int | None = None):
+        self.embedder = embedder
+        self.store = store
+        self.min_chars = min_chars
+        self.max_chars = max_chars
+        self.max_file_bytes = max_file_bytes
+        self.max_document_chars = max_document_chars
+
+    @classmethod
+    def from_settings(cls, settings, embedder, store) -> "Indexer":
+        return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes,
+                   settings.max_document_chars)
+
+    def check(self) -> None:
+        """Refuse an index built with another embedder or chunker."""
+        self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION)
+
+    def index_paths(self, paths: list[Path], progress: Progress | None = None, prune: bool = True) -> IndexReport:
+        """Index files and folders; only changed files are re-embedded.
+
+        With ``prune``, documents that were indexed from one of the given folders and are no
+        longer in it are removed; documents indexed from other folders or as single files stay.
+        """
+        paths = [Path(p) for p in paths]
+        missing = [str(p) for p in paths if not p.exists()]
+        report = IndexReport()
+        for p in missing:
+            report.errors[p] = f"路径不存在 / path not found: {p}"
+        self.check()
+        self.store.begin_run()
+        try:
+            self._index_files(paths, report, progress, prune)
+        finally:
+            self.store.end_run()
+        return report
+
+    def _index_files(self, paths: list[Path], report: IndexReport, progress: Progress | None, prune: bool) -> None:
+        report.repaired = self.store.repair()
+        files = [(path, source, _folder_of(root)) for root in paths if root.exists() for path, source in iter_files([root])]
+        known = self.store.documents()
+        seen: set[str] = set()
+        folders = {_folder_of(p) for p in paths if p.is_dir()}
+        for done, (path, source, folder) in enumerate(files):
+            if progress:
+                progress(done, len(files), source)
+            seen.add(source)
+            if folder and _moved_here(known.get(source), path):
+                folders.add(known[source].folder)  # the folder was moved or renamed: prune as the same folder
+            try:
+                self._index_file(path, source, folder, known, report)
+            except IngestError as exc:
+                report.errors[source] = str(exc)
+            except Exception as exc:  # a bad file must never stop the folder
+                report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
+        if prune and folders:
+            for source in sorted(s for s in set(known) - seen if known[s].folder in folders | {None}):
+                self.store.delete_document(source)
+                report.removed.append(source)
+        if progress:
+            progress(len(files), len(files), "")
+
+    def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
+        previous = known.get(source)
+        doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
+        if previous is not None and previous.content_hash == doc.content_hash:
+            if previous.folder != folder:
+                self.store.set_folder(source, folder)
+            report.unchanged.append(source)
+            return
+        report.chunks += self.add_document(doc, known, report, folder)
+        (report.updated if previous is not None else report.added).append(source)
+
+    def add_document(self, doc, known: dict | None = None, report: IndexReport | None = None, folder: str = "") -> int:
+        """Chunk, embed and store one loaded document; returns its chunk count.
+
+        Vectors already stored for the same passage text (the document's previous version, or a
+        document with the same content under another name, e.g. a renamed file) are reused, so only
+        new passages reach the embedder.
+        """
+        self.check()
+        chunks = chunk_document(doc, self.min_chars, self.max_chars)
+        if not chunks:
+            raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
+        known = self.store.documents() if known is None else known
+        same = [s for s, r in known.items() if r.content_hash == doc.content_hash]
+        vectors, fresh = self._embed(chunks, [doc.source, *same])
+        if report is not None:
+            report.embedded += fresh
+        self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
+        self.store.put_document(doc, chunks, np.stack(vectors), folder=folder)
+        return len(chunks)
+
+    def _embed(self, chunks: list, reuse_from: list[str]) -> tuple[list, int]:
+        """One vector per chunk (a stored one for the same embedded text, else a fresh one) and the fresh count."""
+        stored = {embedding_text(c): v for c, v in self.store.vectors_of(reuse_from) if len(v) == self.embedder.dim}
+        texts = [embedding_text(c) for c in chunks]
+        vectors = [stored.get(t) for t in texts]
+        missing = [i for i, v in enumerate(vectors) if v is None]
+        if missing:
+            fresh = self.embedder.embed_documents([texts[i] for i in missing])
+            for i, vec in zip(missing, fresh):
+                vectors[i] = np.asarray(vec, dtype=np.float32)
+        return vectors, len(missing)
+
+
+def _moved_here(previous, path: Path) -> bool:
+    """The same file, indexed before from a folder that no longer exists."""
+    if previous is None or not previous.folder or Path(previous.folder).is_dir():
+        return False
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest() == previous.content_hash
+
+
+def _folder_of(root: Path) -> str:
+    """What a document record keeps of where it came from: the absolute folder, or "" for a single file."""
+    return str(Path(root).resolve()) if Path(root).is_dir() else ""
+
+
+def print_progress(stream=sys.stderr) -> Progress:
+    """A tqdm progress bar for indexing runs in a terminal."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int, source: str) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="文件", file=stream, desc="索引")
+        bar.n = done
+        bar.set_postfix_str(source[-40:] if source else "")
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update

@@ -1,0 +1,82 @@
+"""Word .docx files: body paragraphs and table rows in document order, one per line."""
+from __future__ import annotations
+
+import io
+
+from assistant.ingest.errors import cannot_read
+from assistant.ingest.registry import Loaded
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+CELL_SEPARATOR = "\t"
+
+
+def load_docx(data: bytes, name: str) -> Loaded:
+    """Paragraphs joined with "\\n" (empty paragraphs kept as empty lines); a table row is one line, its cells
+    separated by a tab, a cell's paragraphs by a space. Content controls are read through; deleted text of tracked
+    changes, headers, footers, footnotes and comments are not part of the text.
+    """
+    try:
+        import docx
+    except ImportError:  # pragma: no cover - a declared dependency
+        raise cannot_read(name, "读取 DOCX 需要 python-docx", "reading .docx needs python-docx") from None
+    if not data.startswith(b"PK"):
+        raise _corrupt(name, "not a zip archive")
+    try:
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        _block_lines(document.element.body, lines)
+    except Exception as exc:  # python-docx, zipfile and lxml raise many kinds of errors on damaged files
+        raise _corrupt(name, type(exc).__name__) from None
+    # core_properties.title is not used as the title: it is often empty or left over from a template.
+    return Loaded("\n".join(lines), None)
+
+
+def _block_lines(parent, lines: list[str]) -> None:
+    for child in parent.iterchildren():
+        tag = child.tag
+        if tag == _W + "p":
+            lines.append(_paragraph_text(child))
+        elif tag == _W + "tbl":
+            for row in child.iterchildren(_W + "tr"):
+                cells = [_cell_text(cell) for cell in _row_cells(row)]
+                lines.append(CELL_SEPARATOR.join(cells))
+        elif tag in (_W + "sdt", _W + "customXml"):
+            content = child.find(_W + "sdtContent") if tag == _W + "sdt" else child
+            if content is not None:
+                _block_lines(content, lines)
+
+
+def _row_cells(row):
+    for child in row.iterchildren():
+        if child.tag == _W + "tc":
+            yield child
+        elif child.tag in (_W + "sdt", _W + "customXml"):
+            content = child.find(_W + "sdtContent") if child.tag == _W + "sdt" else child
+            if content is not None:
+                yield from _row_cells(content)
+
+
+def _cell_text(cell) -> str:
+    parts: list[str] = []
+    _block_lines(cell, parts)  # paragraphs and nested tables of the cell
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def _paragraph_text(p) -> str:
+    out: list[str] = []
+    for el in p.iter():
+        tag = el.tag
+        if tag == _W + "t":
+            out.append(el.text or "")
+        elif tag == _W + "tab":
+            if el.getparent() is not None and el.getparent().tag == _W + "r":
+                out.append("\t")
+        elif tag in (_W + "br", _W + "cr"):
+            out.append("\n")
+        elif tag == _W + "noBreakHyphen":
+            out.append("-")
+    return "".join(out)
+
+
+def _corrupt(name: str, why: str):
+    return cannot_read(name, "DOCX 文件损坏或无法解析", f"the .docx file is corrupt or cannot be parsed ({why})")

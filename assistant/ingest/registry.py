@@ -1,0 +1,76 @@
+"""The format registry and the plain-text loader (.txt, .md): suffix → (format, loader)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from assistant.ingest.encoding import decode_bytes
+from assistant.ingest.errors import IngestError
+
+
+class Loaded(NamedTuple):
+    """What a loader returns: the whole text, the encoding it was decoded with (None for PDF/DOCX), a title hint."""
+
+    text: str
+    encoding: str | None = None
+    title: str | None = None
+
+
+Loader = Callable[[bytes, str], Loaded]
+
+
+def load_text(data: bytes, name: str) -> Loaded:
+    """A .txt or .md file: the decoded bytes exactly (newlines, indentation and trailing spaces kept)."""
+    text, encoding = decode_bytes(data, name)
+    return Loaded(text, encoding)
+
+
+def load_html(data: bytes, name: str) -> Loaded:
+    from assistant.ingest.formats.html import load_html as load
+
+    return load(data, name)
+
+
+def load_pdf(data: bytes, name: str) -> Loaded:
+    from assistant.ingest.formats.pdf import load_pdf as load
+
+    return load(data, name)
+
+
+def load_docx(data: bytes, name: str) -> Loaded:
+    from assistant.ingest.formats.docx import load_docx as load
+
+    return load(data, name)
+
+
+LOADERS: dict[str, tuple[str, Loader]] = {
+    ".txt": ("txt", load_text),
+    ".md": ("md", load_text),
+    ".markdown": ("md", load_text),
+    ".html": ("html", load_html),
+    ".htm": ("html", load_html),
+    ".pdf": ("pdf", load_pdf),
+    ".docx": ("docx", load_docx),
+}
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted(LOADERS))
+
+_HINTS = {
+    ".doc": "旧版 Word 格式，请另存为 .docx / old Word format: save it as .docx",
+    ".wps": "WPS 格式，请另存为 .docx / WPS format: save it as .docx",
+    ".xls": "表格文件不支持 / spreadsheets are not supported",
+    ".xlsx": "表格文件不支持 / spreadsheets are not supported",
+}
+
+
+def loader_for(path: Path) -> tuple[str, Loader]:
+    """(format, loader) for a file's suffix; IngestError listing the supported suffixes otherwise."""
+    suffix = path.suffix.lower()
+    try:
+        return LOADERS[suffix]
+    except KeyError:
+        supported = ", ".join(SUPPORTED_SUFFIXES)
+        hint = f"（{_HINTS[suffix]}）" if suffix in _HINTS else ""
+        raise IngestError(
+            f"无法读取文件 {path.name}：不支持的格式 {suffix or '（无扩展名）'}{hint}，支持：{supported} / "
+            f"unsupported format, supported: {supported}"
+        ) from None

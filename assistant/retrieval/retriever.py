@@ -1,0 +1,236 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, with document priors and optional rerank.
+
+>>> from assistant.indexing.embedders import FakeEmbedder
+>>> from assistant.indexing.store import ChunkStore
+>>> retriever = Retriever(FakeEmbedder(), ChunkStore.in_memory())
+>>> retriever.search("出庭应诉率")
+[]
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, replace
+
+from assistant.indexing.lexical import BM25Index, tokenize
+from assistant.answering.question import lexical_query
+from assistant.types import Chunk, Hit
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_TITLE_NOISE = frozenset("关于 报告 工作 情况 年度 通知 决定 意见 中华人民共和国 政府 人民 全国 印发".split())
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrict retrieval by document kind, publication year range and source; for laws also by legal kind
+    (法律, 行政法规, 司法解释, 部门规章, 地方性法规, 宪法, 案例), issuing level (国家 / 地方) and region (北京 …)."""
+
+    kinds: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    sources: tuple[str, ...] = ()
+    law_kinds: tuple[str, ...] = ()
+    levels: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+
+    def chroma_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self.year_from is not None:
+            clauses.append({"year": {"$gte": int(self.year_from)}})
+        if self.year_to is not None:
+            clauses.append({"year": {"$lte": int(self.year_to)}})
+        for key, values in (("law_kind", self.law_kinds), ("level", self.levels), ("region", self.regions)):
+            if values:
+                clauses.append({key: {"$in": list(values)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, chunk: Chunk) -> bool:
+        year = chunk.year or 0
+        return (
+            (not self.kinds or chunk.kind in self.kinds)
+            and (not self.sources or chunk.source in self.sources)
+            and (self.year_from is None or year >= self.year_from)
+            and (self.year_to is None or year <= self.year_to)
+            and (not self.law_kinds or chunk.law_kind in self.law_kinds)
+            and (not self.levels or chunk.level in self.levels)
+            and (not self.regions or chunk.region in self.regions)
+        )
+
+    @property
+    def empty(self) -> bool:
+        return self.chroma_where() is None
+
+
+def years_in(text: str) -> set[int]:
+    """Four-digit years (1900–2099) mentioned in a text."""
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+class Retriever:
+    """Hybrid dense + BM25 retriever over one ChunkStore.
+
+    The BM25 index is built from the store on first use and rebuilt when the store changes; in embedded mode it is
+    saved beside the Chroma folder (lexical_cache.py), so other processes reload it instead of rebuilding.
+    """
+
+    def __init__(self, embedder, store, candidates: int = 50, rrf_k: int = 60, reranker=None, prior_weight: float = 0.5):
+        self.embedder = embedder
+        self.store = store
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+        self.reranker = reranker
+        self.prior_weight = prior_weight
+        self._lock = threading.Lock()
+        self._lexical: tuple[tuple[int, str], list[Chunk], BM25Index] | None = None
+        from assistant.retrieval.legal_refs import LegalLookup
+
+        self.legal = LegalLookup(store)  # "行政诉讼法第三条" → that article first; newest version of a law first
+
+    @classmethod
+    def from_settings(cls, settings, embedder, store) -> "Retriever":
+        reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
+        return cls(embedder, store, settings.candidates, settings.rrf_k, reranker)
+
+    # -- lexical side ---------------------------------------------------------------------
+    def lexical(self) -> tuple[list[Chunk], BM25Index]:
+        """The chunks and their BM25 index, rebuilt whenever any process changed the store."""
+        version = (self.store.count(), self.store.generation())
+        with self._lock:
+            if self._lexical is None or self._lexical[0] != version:
+                from assistant.indexing import lexical_cache
+
+                cached = lexical_cache.load(self.store, version)
+                if cached is None:
+                    chunks = self.store.all_chunks()
+                    index = BM25Index.build([_lexical_text(c) for c in chunks])
+                    lexical_cache.save(self.store, version, chunks, index)
+                else:
+                    chunks, index = cached
+                self._lexical = (version, chunks, index)
+            return self._lexical[1], self._lexical[2]
+
+    def last_lexical(self) -> tuple[list[Chunk], BM25Index]:
+        """The BM25 index of the latest search, without asking the store again whether it changed.
+
+        For term weights while answering the question just searched: every freshness check is two Chroma calls,
+        and an answer looks up a dozen terms.
+        """
+        with self._lock:
+            current = self._lexical
+        return (current[1], current[2]) if current is not None else self.lexical()
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._lexical = None
+
+    # -- search ---------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first."""
+        if not query.strip() or self.store.count() == 0:
+            return []
+        filters = filters or SearchFilters()
+        n = max(self.candidates, k)
+        dense = self.store.query(self.embedder.embed_query(query), n, filters.chroma_where())
+        chunks, bm25 = self.lexical()
+        allowed = None if filters.empty else {i for i, c in enumerate(chunks) if filters.accepts(c)}
+        q_tokens = lexical_query(query)
+        lexical = [(chunks[i], s) for i, s in bm25.search(q_tokens, n, allowed)]
+        fused = self._fuse(dense, lexical, query, chunks)
+        if self.reranker is not None:
+            fused = self.reranker.rerank(query, fused[: max(k, 20)])
+        return self.legal.apply(query, fused, k, None if filters.empty else filters.accepts)
+
+    def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str, chunks: list[Chunk]) -> list[Hit]:
+        rows: dict[str, dict] = {}
+        for rank, hit in enumerate(dense):
+            rows[hit.chunk.id] = {"chunk": hit.chunk, "rrf": 1.0 / (self.rrf_k + rank + 1), "dense": hit.dense_score}
+        top_lex = lexical[0][1] if lexical else 1.0
+        for rank, (chunk, score) in enumerate(lexical):
+            row = rows.setdefault(chunk.id, {"chunk": chunk, "rrf": 0.0, "dense": None})
+            row["rrf"] += 1.0 / (self.rrf_k + rank + 1)
+            row["lex"] = score / top_lex if top_lex else 0.0
+        priors = self._document_priors(query, [r["chunk"] for r in rows.values()])
+        unit = self.prior_weight / (self.rrf_k + 1)
+        hits = [
+            Hit(
+                chunk=r["chunk"], score=r["rrf"] + unit * priors.get(r["chunk"].source, 0.0),
+                dense_score=r["dense"], lexical_score=r.get("lex"),
+            )
+            for r in rows.values()
+        ]
+        hits.sort(key=lambda h: (-h.score, h.chunk.source, h.chunk.start))
+        return hits
+
+    def _document_priors(self, query: str, chunks: list[Chunk]) -> dict[str, float]:
+        """Prefer documents whose year or title the question names (reports repeat phrases yearly)."""
+        q_years = years_in(query)
+        q_tokens = {t for t in tokenize(query) if len(t) >= 2 and t not in _TITLE_NOISE and not t.isdigit()}
+        priors: dict[str, float] = {}
+        titles = {c.source: c for c in chunks}
+        if len(titles) < 2:
+            return priors
+        for source, chunk in titles.items():
+            score = 0.0
+            if q_years:
+                score += _year_prior(q_years, chunk)
+            if q_tokens:
+                t_tokens = set(tokenize(chunk.title)) - _TITLE_NOISE
+                score += len(q_tokens & t_tokens) / len(q_tokens)
+            priors[source] = score
+        return priors
+
+
+def document_years(chunk: Chunk) -> set[int]:
+    """The years a chunk's document is about: those in its title, else its publication year (empty: none known)."""
+    return years_in(chunk.title) or ({chunk.year} if chunk.year else set())
+
+
+def _year_prior(q_years: set[int], chunk: Chunk) -> float:
+    """A document about the asked year ranks first; the next year's report (which reviews it) second."""
+    doc_years = document_years(chunk)
+    if not doc_years:
+        return 0.0
+    if doc_years & q_years:
+        return 1.0
+    if {y + 1 for y in q_years} & doc_years:
+        return 0.4
+    return -0.3
+
+
+def _lexical_text(chunk: Chunk) -> str:
+    """What BM25 indexes: the passage and the heading path it sits under."""
+    return chunk.section + "\n" + chunk.text if chunk.section_path else chunk.text
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the dense index embeds: title and heading path give the passage its context."""
+    head = " > ".join(p for p in (chunk.title, chunk.section) if p)
+    return f"{head}\n{chunk.text}" if head else chunk.text
+
+
+class CrossEncoderReranker:
+    """Optional sentence-transformers CrossEncoder reranking (a model name or folder)."""
+
+    def __init__(self, model: str):
+        self.model_name = model
+        self._model = None
+
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        if not hits:
+            return hits
+        if self._model is None:
+            import os
+
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            from sentence_transformers import CrossEncoder
+
+            self._model = CrossEncoder(self.model_name, device="cpu")
+        scores = self._model.predict([(query, h.chunk.text) for h in hits])
+        ranked = sorted(zip(hits, scores), key=lambda hs: -float(hs[1]))
+        return [replace(h, rerank_score=float(s)) for h, s in ranked]
