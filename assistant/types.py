@@ -93,6 +93,56 @@ class Hit:
         return self.chunk.source
 
 
+@dataclass
+class Evidence:
+    """A span of a retrieved passage that may carry an answer or a verdict: document offsets ``[start, end)`` inside
+    ``hit.chunk``, the sentence it sits in, and the scores that chose it (filled in while it is weighed).
+
+    The one span record of the answerer, the verifier, the LLM passages and grounding; :meth:`citation` is the one
+    place a :class:`Citation` is made.
+
+    >>> chunk = Chunk("r.txt", 10, 20, "出庭应诉率100%。")
+    >>> e = Evidence(Hit(chunk, 1.0), 10, 19)
+    >>> e.text, e.citation().quote
+    ('出庭应诉率100%', '出庭应诉率100%')
+    """
+
+    hit: Hit
+    start: int  # offsets into the source document
+    end: int
+    rank: int = 0  # the hit's rank in the retrieval
+    sentence: tuple[int, int] = (0, 0)  # the enclosing sentence, document offsets
+    coverage: float = 0.0  # share of the question's (idf-weighted) terms the span and its context carry
+    dense: float = 0.0  # query–span cosine, where it was computed
+    score: float = 0.0  # the ranking score of the answerer or verifier
+
+    @property
+    def chunk(self) -> Chunk:
+        return self.hit.chunk
+
+    @property
+    def source(self) -> str:
+        return self.hit.chunk.source
+
+    @property
+    def text(self) -> str:
+        return self.slice(self.start, self.end)
+
+    @property
+    def sentence_text(self) -> str:
+        return self.slice(*self.sentence)
+
+    def slice(self, start: int, end: int) -> str:
+        c = self.hit.chunk
+        return c.text[start - c.start : end - c.start]
+
+    def overlaps(self, other: "Evidence") -> bool:
+        return self.source == other.source and self.start < other.end and other.start < self.end
+
+    def citation(self) -> "Citation":
+        return Citation.of(self.hit.chunk, self.start, self.end)
+
+
 @dataclass(frozen=True)
 class Citation:
     """An exact span of a source: ``document.text[start:end] == quote``."""
@@ -105,6 +155,14 @@ class Citation:
     section_path: tuple[str, ...] = ()
     date: str | None = None
     label: str = ""  # a law's citation label (《中华人民共和国行政诉讼法》第三条); empty for reports
+
+    @classmethod
+    def of(cls, chunk: Chunk, start: int | None = None, end: int | None = None) -> "Citation":
+        """The citation of ``chunk[start:end]`` (document offsets; the whole chunk by default)."""
+        start = chunk.start if start is None else start
+        end = chunk.end if end is None else end
+        return cls(source=chunk.source, start=start, end=end, quote=chunk.text[start - chunk.start : end - chunk.start],
+                   title=chunk.title, section_path=chunk.section_path, date=chunk.date, label=chunk.label)
 
     def to_json(self) -> dict:
         out = {"source": self.source, "start": self.start, "end": self.end, "quote": self.quote}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -18,7 +18,7 @@ from assistant.answering.question import Question, analyze
 from assistant.retrieval.retriever import document_years, years_in
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
-from assistant.types import Answer, Citation, Hit
+from assistant.types import Answer, Citation, Evidence, Hit
 
 _MAX_WINDOW = 3
 _EN_MARGIN = 0.2
@@ -27,26 +27,6 @@ _LIST_MAX_CHARS = 130
 
 REFUSAL_ZH = "文档中没有找到能回答该问题的内容。以下是最接近的段落，仅供参考。"
 REFUSAL_EN = "The documents do not contain an answer to this question. The nearest passages are listed below for reference."
-
-
-@dataclass
-class _Window:
-    """One to three consecutive clauses of a sentence in a retrieved passage."""
-
-    hit_rank: int
-    hit: Hit
-    start: int  # offsets into the source document
-    end: int
-    sentence: tuple[int, int]
-    clauses: tuple[int, ...]  # indices into the clause list
-    coverage: float = 0.0
-    dense: float = 0.0
-    score: float = 0.0
-
-    @property
-    def text(self) -> str:
-        c = self.hit.chunk
-        return c.text[self.start - c.start : self.end - c.start]
 
 
 class ExtractiveAnswerer:
@@ -79,21 +59,21 @@ class ExtractiveAnswerer:
             return Answer(question=question, text=text, hits=tuple(hits), refused=True, language=q.language,
                           seconds=time.perf_counter() - started, support=support, notes=notes)
         chosen = self._select(q, best, windows)
-        citations = tuple(_citation(w) for w in chosen)
+        citations = tuple(w.citation() for w in chosen)
         text = _compose(q, citations)
         return Answer(question=question, text=text, citations=citations, hits=tuple(hits), refused=False,
                       language=q.language, seconds=time.perf_counter() - started, support=support)
 
     # -- scoring --------------------------------------------------------------------------
-    def support(self, window: _Window, q: Question) -> float:
+    def support(self, window: Evidence, q: Question) -> float:
         """How well the best evidence carries the question: its terms, or its meaning across languages."""
         if q.language == "en":  # terms reached through the glossary are less certain than direct matches
             return max(window.coverage - _EN_MARGIN, _dense_support(window.dense))
         return window.coverage
 
-    def _score(self, q: Question, hits: list[Hit]) -> list[_Window]:
+    def _score(self, q: Question, hits: list[Hit]) -> list[Evidence]:
         """Score every window of one to three clauses; meaning (dense) only for the promising ones."""
-        windows: list[_Window] = []
+        windows: list[Evidence] = []
         sentences: list[tuple[Hit, int, int]] = []
         for rank, hit in enumerate(hits):
             for sent in split_spans(hit.chunk.text, SENTENCE_ENDS):
@@ -105,7 +85,7 @@ class ExtractiveAnswerer:
                 sentences.append((hit, *sent_abs))
                 for i in range(len(clauses)):
                     for j in range(i, min(i + _MAX_WINDOW, len(clauses))):
-                        windows.append(_Window(rank, hit, clauses[i][0], clauses[j][1], sent_abs, ()))
+                        windows.append(Evidence(hit, clauses[i][0], clauses[j][1], rank, sent_abs))
         if not windows:
             return []
         groups = [kept for g in q.groups if (kept := tuple(t for t in g if len(t) >= 2 or t.isdigit()))]
@@ -133,7 +113,7 @@ class ExtractiveAnswerer:
             w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
             w.score = _window_score(q, w)
         for w in shortlist:  # support is judged on the whole sentence the window sits in
-            sent_text = w.hit.chunk.text[w.sentence[0] - w.hit.chunk.start : w.sentence[1] - w.hit.chunk.start]
+            sent_text = w.sentence_text
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
             w.coverage = coverage(context)
             lowered = context.lower()
@@ -151,7 +131,7 @@ class ExtractiveAnswerer:
         sims = np.asarray(self.embedder.embed_documents(texts)) @ qv
         return {(h.chunk.source, s): float(x) for (h, s, _e), x in zip(spans, sims)}
 
-    def _select(self, q: Question, best: _Window, windows: list[_Window]) -> list[_Window]:
+    def _select(self, q: Question, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
         """The best window, widened for list questions; a second one when the question asks two things."""
         chosen = [_widen(best) if q.wants_list else best]
         if q.asks > 1:
@@ -162,7 +142,7 @@ class ExtractiveAnswerer:
                 if w.score >= 0.6 * best.score and set(_figures_units(w.text)) - covered:
                     chosen.append(w)
                     break
-        return sorted(chosen, key=lambda w: (w.hit_rank, w.start))
+        return sorted(chosen, key=lambda w: (w.rank, w.start))
 
 
 def _year_fits(q_years: set[int], chunk, context: str) -> bool:
@@ -178,7 +158,7 @@ def _year_fits(q_years: set[int], chunk, context: str) -> bool:
     return not doc_years or bool(doc_years & {y + d for y in q_years for d in (-1, 0, 1)})
 
 
-def _window_score(q: Question, w: _Window) -> float:
+def _window_score(q: Question, w: Evidence) -> float:
     text = w.text
     figs = [f for f in find_figures(text) if not f.is_year]
     number_fit = 0.0
@@ -193,7 +173,7 @@ def _window_score(q: Question, w: _Window) -> float:
         number_fit += 1.0 if _ORDINAL.search(text) else -0.5
     length = len(text)
     length_penalty = 0.15 * math.log1p(max(0, length - 25) / 25)
-    rank_prior = 0.1 / (1 + w.hit_rank)
+    rank_prior = 0.1 / (1 + w.rank)
     semantic = 0.6 * w.dense if q.language == "en" else 0.35 * w.dense
     return w.coverage + semantic + 0.25 * number_fit + rank_prior - length_penalty - _echo_penalty(q, text)
 
@@ -212,12 +192,12 @@ def _dense_support(sim: float) -> float:
     return min(1.0, max(0.0, (sim - 0.85) / 0.10))
 
 
-def _widen(w: _Window) -> _Window:
+def _widen(w: Evidence) -> Evidence:
     """For list questions: the whole sentence when short, else the window grown forward clause by clause."""
     s, e = w.sentence
     chunk = w.hit.chunk
     if e - s <= _LIST_MAX_CHARS:
-        return _Window(w.hit_rank, w.hit, s, e, w.sentence, w.clauses, w.coverage, w.dense, w.score)
+        return replace(w, start=s, end=e)
     local = list(split_spans(chunk.text, CLAUSE_ENDS, s - chunk.start, e - chunk.start))
     end = w.end
     for cs, ce in local:
@@ -226,21 +206,15 @@ def _widen(w: _Window) -> _Window:
             end = abs_e
         elif abs_s >= w.end:
             break
-    return _Window(w.hit_rank, w.hit, w.start, end, w.sentence, w.clauses, w.coverage, w.dense, w.score)
+    return replace(w, end=end)
 
 
-def _overlaps(w: _Window, chosen: list[_Window]) -> bool:
-    return any(c.hit.chunk.source == w.hit.chunk.source and c.start < w.end and w.start < c.end for c in chosen)
+def _overlaps(w: Evidence, chosen: list[Evidence]) -> bool:
+    return any(c.overlaps(w) for c in chosen)
 
 
 def _figures_units(text: str) -> list[tuple[float, str]]:
     return [(f.value, f.unit) for f in find_figures(text) if not f.is_year]
-
-
-def _citation(w: _Window) -> Citation:
-    c = w.hit.chunk
-    return Citation(source=c.source, start=w.start, end=w.end, quote=w.text, title=c.title,
-                    section_path=c.section_path, date=c.date, label=c.label)
 
 
 def _compose(q: Question, citations: tuple[Citation, ...]) -> str:

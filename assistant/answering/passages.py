@@ -13,7 +13,7 @@ from assistant.zh.numbers import find_figures
 from assistant.answering.question import analyze
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
-from assistant.types import Citation, Hit
+from assistant.types import Citation, Evidence, Hit
 
 MAX_WINDOW = 3  # clauses in one citation window
 
@@ -28,8 +28,11 @@ class Passage:
     dropped: int = 0  # instruction-like sentences left out
 
     def slice(self, start: int, end: int) -> str:
-        c = self.hit.chunk
-        return c.text[start - c.start : end - c.start]
+        return self.evidence(start, end).text
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        """The span ``[start, end)`` of this passage as an evidence record."""
+        return Evidence(self.hit, start, end, self.number - 1)
 
     @property
     def text(self) -> str:
@@ -60,9 +63,7 @@ class Passage:
                 yield s, e
 
     def citation(self, start: int, end: int) -> Citation:
-        c = self.hit.chunk
-        return Citation(source=c.source, start=start, end=end, quote=self.slice(start, end), title=c.title,
-                        section_path=c.section_path, date=c.date)
+        return self.evidence(start, end).citation()
 
 
 def build_passages(question: str, hits: list[Hit], count: int = 4, max_chars: int = 160,

@@ -106,8 +106,7 @@ def _nearest(answer, n: int = 3):
     from assistant.types import Citation
 
     for h in answer.hits[:n]:
-        c = h.chunk
-        yield Citation(c.source, c.start, c.end, c.text, c.title, c.section_path, c.date, label=c.label)
+        yield Citation.of(h.chunk)
 
 
 def _ask_batch(assistant, src: str, out: str | None) -> int:

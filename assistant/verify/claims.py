@@ -6,14 +6,12 @@ with the evidence span cited exactly and the values compared.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-
 import numpy as np
 
 from assistant.zh.numbers import compare, find_dates, find_figures, find_ranks
 from assistant.answering.question import language_of
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
-from assistant.types import Citation, Hit, Verdict
+from assistant.types import Evidence, Hit, Verdict
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]+")
 _CLAUSE_SPLIT = "，,；;"
@@ -22,20 +20,6 @@ _UP = ("增加", "增长", "上升", "提高", "提升", "扩大", "多于", "�
 _DOWN = ("减少", "下降", "降低", "缩小", "减少了", "少于", "低于", "回落", "下滑")
 _RANK_WORDS = frozenset("排名 排在 名列 位列 位居 位于 列居 名次 排第".split())  # ranks are compared, not matched
 _NEGATION = re.compile(r"(?:从未|从没有|没有|未曾|未|无|不存在|杜绝|零发生|均未)")
-
-
-@dataclass
-class _Evidence:
-    hit: Hit
-    start: int
-    end: int
-    coverage: float
-    dense: float = 0.0
-
-    @property
-    def text(self) -> str:
-        c = self.hit.chunk
-        return c.text[self.start - c.start : self.end - c.start]
 
 
 def split_claims(text: str) -> list[str]:
@@ -97,7 +81,7 @@ class ClaimVerifier:
         label, compared = _judge(claim, best.text)
         return _verdict(claim, label, [best], compared, lang)
 
-    def _candidates(self, claim: str, terms: list[str], hits: list[Hit]) -> list[_Evidence]:
+    def _candidates(self, claim: str, terms: list[str], hits: list[Hit]) -> list[Evidence]:
         weights = {t: self.idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         claim_figs = _figures(claim)
@@ -115,7 +99,7 @@ class ClaimVerifier:
                         if claim_figs and not _figures(text):
                             cov *= 0.8
                         cov -= 0.002 * max(0, len(text) - 40)
-                        out.append(_Evidence(hit, ws, we, cov))
+                        out.append(Evidence(hit, ws, we, coverage=cov))
         if self.embedder is not None and out:
             top = sorted(out, key=lambda e: -e.coverage)[:8]
             qv = np.asarray(self.embedder.embed_query(claim))
@@ -191,11 +175,9 @@ def _direction(text: str) -> str | None:
     return "up" if up and not down else "down" if down and not up else None
 
 
-def _verdict(claim: str, label: str, evidence: list[_Evidence], compared, lang: str) -> Verdict:
+def _verdict(claim: str, label: str, evidence: list[Evidence], compared, lang: str) -> Verdict:
     cits = tuple(
-        Citation(e.hit.chunk.source, e.start, e.end, e.text, e.hit.chunk.title, e.hit.chunk.section_path,
-                 e.hit.chunk.date, label=e.hit.chunk.label)
-        for e in evidence
+e.citation() for e in evidence
     )
     return Verdict(claim=claim, label=label, evidence=cits,
                    explanation=_explain(label, compared, lang, cits), compared=tuple(compared))
