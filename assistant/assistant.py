@@ -7,6 +7,8 @@
 """
 from __future__ import annotations
 
+from assistant.errors import QuestionError  # noqa: F401  (raised here; defined with every user-facing error)
+
 import threading
 import time
 from functools import cached_property
@@ -18,10 +20,6 @@ from assistant.indexing.indexer import Indexer, IndexReport, Progress
 from assistant.retrieval.retriever import Retriever, SearchFilters
 from assistant.indexing.store import ChunkStore
 from assistant.types import Answer, Hit
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty or too long)."""
 
 
 class Assistant:

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
 
     import assistant.indexing.indexer as indexing
-    from assistant.chunking.reports import chunk_document
+    from assistant.chunking import chunk_document
     from assistant.config import Settings
     from assistant.ingest import load_document
     from assistant.assistant import Assistant

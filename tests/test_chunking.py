@@ -1,4 +1,4 @@
-from assistant.chunking.reports import chunk_document
+from assistant.chunking import chunk_document
 from assistant.types import Document
 
 SENTENCE_END = "。！？!?；;"

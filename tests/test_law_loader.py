@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking.reports import chunk_document
+from assistant.chunking import chunk_document
 from assistant.ingest import iter_files, load_document
 from assistant.ingest.laws import cn_number, is_law_markdown, law_info
 

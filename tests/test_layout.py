@@ -8,7 +8,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 MAX_LINES = 400
 # what a front-end (interfaces/*) may import from the package
-FRONT_END_ALLOWED = ("assistant.assistant", "assistant.interfaces", "assistant.types", "assistant.config",
+FRONT_END_ALLOWED = ("assistant.assistant", "assistant.interfaces", "assistant.records", "assistant.types", "assistant.config",
                      "assistant.errors", "assistant.evaluation")
 
 

@@ -89,7 +89,7 @@ def test_unknown_law_or_article_falls_back_to_hybrid(laws):
 def test_newest_version_ranks_first_without_an_article(laws):
     """Provisions unchanged between the 2017 and 2023 versions of 行政复议法: the 2023 copy comes first (and the
     2017 copy when the query asks about 2018); the other copy follows every distinct passage."""
-    from assistant.chunking.reports import chunk_document
+    from assistant.chunking import chunk_document
     from assistant.ingest import load_document
     from assistant.retrieval.legal_refs import _provision_key
 

@@ -94,7 +94,7 @@ def test_another_process_indexes_this_process_answers(mode_settings, sample_path
 
 def test_repair_spares_a_live_run_of_another_process(mode_settings, sample_doc):
     """One app's indexing run must not delete chunks another app is writing; a dead run's chunks do go."""
-    from assistant.chunking.reports import chunk_document
+    from assistant.chunking import chunk_document
     from assistant.indexing.embedders import FakeEmbedder
     from assistant.indexing.store import ChunkStore
 

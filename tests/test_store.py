@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from assistant.chunking.reports import CHUNKER_VERSION, chunk_document
+from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.indexing.embedders import FakeEmbedder
 from assistant.indexing.store import ChunkStore, IndexMismatchError
 from assistant.types import Document

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.ingest.laws import INFO_END, parse_articles, parse_case_parts
+from assistant.chunking.reports import chunk_report
+from assistant.chunking.sentences import sentences
+from assistant.ingest.laws import HEADING, INFO_END, STRUCTURE, parse_articles, parse_case_parts
+from assistant.zh.spans import BLANK as _SPACE
+from assistant.zh.spans import lines
 from assistant.types import Chunk, Document
 
-_SPACE = " \t\r\n\u3000\xa0\ufeff"
 
 
 def chunk_law(doc: Document, min_chars: int = 100, max_chars: int = 400) -> list[Chunk]:
@@ -56,9 +59,7 @@ def chunk_law(doc: Document, min_chars: int = 100, max_chars: int = 400) -> list
 
 def _generic(doc: Document, min_chars: int, max_chars: int, pieces) -> list[Chunk]:
     """A legal text without 第X条 articles (some interpretations number 一、二、): the report chunker, labelled."""
-    from assistant.chunking.reports import chunk_document
-
-    body = [c for c in chunk_document(replace(doc, law_kind=""), min_chars, max_chars)
+    body = [c for c in chunk_report(replace(doc, law_kind=""), min_chars, max_chars)
             if not pieces or c.start >= pieces[0][1]]
     head = [Chunk(source=doc.source, start=s, end=e, text=doc.text[s:e], section_path=path, title=doc.title,
                   kind=doc.kind, date=doc.date, doc_hash=doc.content_hash) for s, e, path, _, _ in pieces]
@@ -84,8 +85,6 @@ def _header(text: str) -> tuple[int, int] | None:
 def _groups(text: str, paragraphs, max_chars: int):
     """Consecutive paragraphs joined while the span stays within ``max_chars``; a longer paragraph alone is split
     at sentence ends."""
-    from assistant.chunking.reports import _sentences
-
     group: list[tuple[int, int]] = []
     for s, e in paragraphs:
         if group and e - group[0][0] > max_chars:
@@ -95,7 +94,7 @@ def _groups(text: str, paragraphs, max_chars: int):
             if group:
                 yield group[0][0], group[-1][1]
                 group = []
-            yield from _join(list(_sentences(text, s, e, max_chars)), max_chars)
+            yield from _join(list(sentences(text, s, e, max_chars)), max_chars)
             continue
         group.append((s, e))
     if group:
@@ -117,23 +116,21 @@ def _join(spans, max_chars: int):
 
 def _loose_text(text: str, start: int, covered, max_chars: int):
     """Text after the header that no article holds (a preamble, 序言, closing notes), grouped by paragraphs."""
-    from assistant.ingest.laws import _HEADING, _STRUCTURE, _lines
-
     covered = sorted(covered)
     run: list[tuple[int, int]] = []
     path: tuple[str, ...] = ()
     i = 0
-    for s, e in _lines(text, start, len(text)):
+    for s, e in lines(text, start, len(text)):
         while i < len(covered) and covered[i][1] <= s:
             i += 1
         inside = i < len(covered) and covered[i][0] <= s < covered[i][1]
         line = text[s:e]
-        skip = inside or line.startswith("<!--") or bool(_STRUCTURE.match(line)) or bool(_HEADING.match(line))
+        skip = inside or line.startswith("<!--") or bool(STRUCTURE.match(line)) or bool(HEADING.match(line))
         if skip:
             if run:
                 yield from ((a, b, path) for a, b in _groups(text, run, max_chars))
                 run = []
-            heading = _HEADING.match(line)
+            heading = HEADING.match(line)
             if heading and not inside:
                 path = (heading.group(2).strip(_SPACE),)
             continue

@@ -1,4 +1,4 @@
-"""Structure-aware chunking of Chinese reports and laws, with exact offsets and heading paths.
+"""Structure-aware chunking of Chinese reports, notices and other prose, with exact offsets and heading paths.
 
 Every chunk is a contiguous slice of ``document.text`` (``text[start:end] == chunk.text``), cut
 by a cursor that walks the text: offsets are carried, never searched for. Chunks never cut a
@@ -7,7 +7,7 @@ never cross a heading, and never include boilerplate (``document.skip_spans``).
 
 >>> from assistant.types import Document
 >>> doc = Document(source="a.txt", text="一、总体情况\\n\\n一是加强领导。成立委员会。二是完善机制。")
->>> [c.section_path for c in chunk_document(doc, min_chars=10)]
+>>> [c.section_path for c in chunk_report(doc, min_chars=10)]
 [('一、总体情况', '一是加强领导'), ('一、总体情况', '二是完善机制')]
 """
 from __future__ import annotations
@@ -15,15 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.chunking.sentences import sentences as _sentences
 from assistant.types import Chunk, Document
-
-CHUNKER_VERSION = "2"  # 2: laws and cases chunked by article / part (law_chunking.py); reports unchanged
+from assistant.zh.spans import BLANK as _SPACE
+from assistant.zh.spans import lines as _lines
 
 _CN_NUM = "一二三四五六七八九十百千零〇两"
-_SPACE = " \t\r\n\u3000\xa0\ufeff"
-_SENTENCE_END = "。！？!?；;"
-_CLOSERS = "”’\"'）)」』】》"
-_SOFT_SPLIT = "，,：:、"
 
 # (rank, pattern) for headings at the start of a line; a lower rank is a higher level.
 _LINE_HEADINGS: list[tuple[int, re.Pattern]] = [
@@ -54,12 +51,8 @@ class _Unit:
     heading: bool = False
 
 
-def chunk_document(doc: Document, min_chars: int = 100, max_chars: int = 400) -> list[Chunk]:
-    """Cut ``doc`` into chunks of roughly ``min_chars``–``max_chars`` characters (laws and cases: by article / part)."""
-    if doc.law_kind:
-        from assistant.chunking.laws import chunk_law
-
-        return chunk_law(doc, min_chars, max_chars)
+def chunk_report(doc: Document, min_chars: int = 100, max_chars: int = 400) -> list[Chunk]:
+    """Cut a report, notice or other prose document into chunks of roughly ``min_chars``–``max_chars`` characters."""
     units = list(_units(doc, max_chars))
     chunks: list[Chunk] = []
     group: list[_Unit] = []
@@ -134,26 +127,6 @@ def _kept_segments(n: int, skip: tuple[tuple[int, int], ...]):
         yield pos, n
 
 
-def _lines(text: str, start: int, end: int):
-    """Non-blank lines within [start, end), trimmed of surrounding whitespace."""
-    pos = start
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        stop = end if nl < 0 else nl
-        s, e = _trim(text, pos, stop)
-        if s < e:
-            yield s, e
-        pos = stop + 1
-
-
-def _trim(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s] in _SPACE:
-        s += 1
-    while e > s and text[e - 1] in _SPACE:
-        e -= 1
-    return s, e
-
-
 def _heading(line: str) -> tuple[int, str, bool] | None:
     """(rank, label, whole line is a heading) when the line opens a section, else None."""
     md = _MD_HEADING.match(line)
@@ -179,35 +152,3 @@ def _label(sentence: str, limit: int = 40) -> str:
     head = sentence[: m.start()] if m else sentence
     head = head.strip(_SPACE)
     return head if len(head) <= limit else head[:limit] + "…"
-
-
-def _sentences(text: str, start: int, end: int, max_chars: int):
-    """Sentence spans in a line; over-long sentences are split at commas, then hard."""
-    pos = start
-    i = start
-    while i < end:
-        ch = text[i]
-        if ch in _SENTENCE_END or (ch == "." and (i + 1 >= end or text[i + 1] in _SPACE)):
-            j = i + 1
-            while j < end and text[j] in _CLOSERS:
-                j += 1
-            yield from _split_long(text, *_trim(text, pos, j), max_chars)
-            pos = i = j
-            continue
-        i += 1
-    s, e = _trim(text, pos, end)
-    if s < e:
-        yield from _split_long(text, s, e, max_chars)
-
-
-def _split_long(text: str, s: int, e: int, max_chars: int):
-    if s >= e:
-        return
-    while e - s > max_chars:
-        window = text[s : s + max_chars]
-        cut = max((window.rfind(c) for c in _SOFT_SPLIT), default=-1)
-        cut = s + cut + 1 if cut > max_chars // 3 else s + max_chars
-        yield _trim(text, s, cut)
-        s, _ = _trim(text, cut, e)
-    if s < e:
-        yield s, e

@@ -120,7 +120,7 @@ def summarize(rows: list[dict]) -> dict:
 
 def evaluate_qa(assistant, gold_rows: list[dict]) -> dict:
     """Ask every gold question through ``assistant`` and score the answers."""
-    from assistant.interfaces.cli import answer_record
+    from assistant.records import answer_record
 
     records, texts = {}, {}
     for gold in gold_rows:
@@ -204,7 +204,7 @@ def score_verdicts(gold_rows: list[dict], records: dict[str, dict]) -> dict:
 
 def evaluate_claims(assistant, gold_rows: list[dict]) -> dict:
     """Verify every gold claim (as one claim) and score the verdicts."""
-    from assistant.interfaces.cli import verdict_record
+    from assistant.records import verdict_record
 
     records = {g["id"]: verdict_record(assistant.verifier.verify(g["claim"])) for g in gold_rows}
     return score_verdicts(gold_rows, records)

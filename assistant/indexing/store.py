@@ -9,6 +9,8 @@ scores once, in :meth:`ChunkStore.query`.
 """
 from __future__ import annotations
 
+from assistant.errors import IndexMismatchError  # noqa: F401  (raised here; defined with every user-facing error)
+
 import json
 import os
 import socket
@@ -25,10 +27,6 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 RUN_TIMEOUT = 600.0  # seconds without a heartbeat after which an indexing run counts as dead
-
-
-class IndexMismatchError(RuntimeError):
-    """The index was built with another embedder or chunker than the one configured."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Iterator
 from assistant.types import Document
 from assistant.ingest.boilerplate import find_boilerplate, markup_spans, merge_spans
 from assistant.ingest.encoding import decode_bytes
-from assistant.ingest.errors import IngestError, cannot_read
+from assistant.errors import IngestError, cannot_read
 from assistant.ingest.laws import case_name, is_law_markdown, law_info
 from assistant.ingest.registry import LOADERS, SUPPORTED_SUFFIXES, loader_for
 from assistant.ingest.metadata import detect_metadata, title_year

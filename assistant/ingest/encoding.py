@@ -14,7 +14,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from assistant.ingest.errors import IngestError, cannot_read
+from assistant.errors import IngestError, cannot_read
 
 # Longest first: the UTF-32 LE BOM starts with the UTF-16 LE one.
 _BOMS = (

@@ -18,15 +18,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.zh.spans import BLANK as _SPACE
+from assistant.zh.spans import lines
+
 INFO_END = "<!-- INFO END -->"
 LAW_KINDS = ("宪法", "法律", "行政法规", "司法解释", "部门规章", "地方性法规", "案例")
 LEVELS = ("国家", "地方")
 
 _CN_NUM = "零〇一二三四五六七八九十百千两"
 ARTICLE_AT_LINE = re.compile(rf"第([{_CN_NUM}\d]+)条(?:之([{_CN_NUM}\d]+))?(?=[ \t\u3000\xa0]|$)")
-_STRUCTURE = re.compile(rf"^(?:#+[ \t]*)?(第[{_CN_NUM}\d]+(编|分编|章|节))(?:[ \t\u3000]*(.*))?$")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*$")
-_SPACE = " \t\r\n\u3000\xa0\ufeff"
+STRUCTURE = re.compile(rf"^(?:#+[ \t]*)?(第[{_CN_NUM}\d]+(编|分编|章|节))(?:[ \t\u3000]*(.*))?$")
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*$")
 _FILE_DATE = re.compile(r"\(((?:19|20)\d{2}-\d{2}-\d{2})\)\.md$")
 _HISTORY_DATE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日")
 _CASE_PARTS = (
@@ -166,11 +168,11 @@ def parse_articles(text: str, start: int = 0) -> list[Article]:
             articles.append(Article(current["number"], current["label"], paras[0][0], paras[-1][1], current["path"], paras))
             current = None
 
-    for s, e in _lines(text, start, len(text)):
+    for s, e in lines(text, start, len(text)):
         line = text[s:e]
         if line.startswith("<!--"):
             continue
-        structure = _STRUCTURE.match(line)
+        structure = STRUCTURE.match(line)
         if structure and len(line) <= 60:
             close()
             rank = {"编": 1, "分编": 2, "章": 3, "节": 4}[structure.group(2)]
@@ -179,7 +181,7 @@ def parse_articles(text: str, start: int = 0) -> list[Article]:
             label = structure.group(1) + (" " + structure.group(3).strip(_SPACE) if structure.group(3) else "")
             stack.append((rank, re.sub(r"\s+", " ", label).strip()))
             continue
-        if _HEADING.match(line):
+        if HEADING.match(line):
             close()
             continue
         article = ARTICLE_AT_LINE.match(line)
@@ -214,11 +216,11 @@ def parse_case_parts(text: str) -> list[Part]:
             parts.append(Part(current["name"], current["start"], paras[-1][1], current["path"], paras))
         current = None
 
-    for s, e in _lines(text, start, len(text)):
+    for s, e in lines(text, start, len(text)):
         line = text[s:e]
         if line.startswith("<!--"):
             continue
-        heading = _HEADING.match(line)
+        heading = HEADING.match(line)
         name = heading.group(2).strip(_SPACE + "【】") if heading else ""
         bracket = re.match(r"^【([^】]{2,8})】", line)
         if not heading and bracket and bracket.group(1) in _CASE_PARTS:
@@ -254,20 +256,6 @@ def case_name(text: str) -> str:
 # ------------------------------------------------------------------ helpers
 
 
-def _lines(text: str, start: int, end: int):
-    """(start, end) of the non-blank lines in [start, end), trimmed."""
-    pos = start
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        stop = end if nl < 0 else nl
-        s, e = pos, stop
-        while s < e and text[s] in _SPACE:
-            s += 1
-        while e > s and text[e - 1] in _SPACE:
-            e -= 1
-        if s < e:
-            yield s, e
-        pos = stop + 1
 
 
 def _has_case_parts(text: str) -> bool:

@@ -1,28 +1,12 @@
-"""The format registry and the plain-text loader (.txt, .md): suffix → (format, loader)."""
+"""The format registry: suffix → (format, loader). It imports the format loaders (lazily, so a PDF library loads only
+for a PDF); the loaders import only ``formats/base.py``, never this module."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, NamedTuple
 
-from assistant.ingest.encoding import decode_bytes
-from assistant.ingest.errors import IngestError
-
-
-class Loaded(NamedTuple):
-    """What a loader returns: the whole text, the encoding it was decoded with (None for PDF/DOCX), a title hint."""
-
-    text: str
-    encoding: str | None = None
-    title: str | None = None
-
-
-Loader = Callable[[bytes, str], Loaded]
-
-
-def load_text(data: bytes, name: str) -> Loaded:
-    """A .txt or .md file: the decoded bytes exactly (newlines, indentation and trailing spaces kept)."""
-    text, encoding = decode_bytes(data, name)
-    return Loaded(text, encoding)
+from assistant.errors import IngestError
+from assistant.ingest.formats.base import Loaded, Loader
+from assistant.ingest.formats.text import load_text
 
 
 def load_html(data: bytes, name: str) -> Loaded:

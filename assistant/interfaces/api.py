@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from assistant.interfaces.records import answer_record, hit_record, verdict_record
+from assistant.records import answer_record, hit_record, verdict_record
 
 API_PREFIX = "/api"
 UPLOAD_CHUNK = 1 << 20

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.interfaces.records import answer_record, hit_record, verdict_record  # noqa: F401  (the batch records)
+from assistant.records import answer_record, hit_record, verdict_record  # noqa: F401  (the batch records)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -146,11 +146,7 @@ def cmd_search(args) -> int:
     assistant = _assistant(args)
     hits = assistant.search(" ".join(args.query), args.k, _filters(args))
     if args.json:
-        print(json.dumps([
-            {"source": h.chunk.source, "start": h.chunk.start, "end": h.chunk.end, "score": h.score,
-             "title": h.chunk.title, "section_path": list(h.chunk.section_path), "kind": h.chunk.kind,
-             "date": h.chunk.date, "text": h.chunk.text, **_legal_json(h.chunk)} for h in hits
-        ], ensure_ascii=False, indent=2))
+        print(json.dumps([hit_record(h, full=True) for h in hits], ensure_ascii=False, indent=2))
         return EXIT_OK
     if not hits:
         print("没有找到相关段落 / no passages found")
@@ -161,14 +157,6 @@ def cmd_search(args) -> int:
         print(f"{i:>2}. {h.score:.4f} {c.source}:{c.start}-{c.end}  {where}" + (f"  [{legal}]" if legal else "")
               + f"\n    {c.text[:160]}")
     return EXIT_OK
-
-
-def _legal_json(chunk) -> dict:
-    """A law's or case's label, article, kind, level and region (nothing for reports)."""
-    if not chunk.law_kind:
-        return {}
-    return {"label": chunk.label, "article": chunk.article, "law_kind": chunk.law_kind, "level": chunk.level,
-            "region": chunk.region}
 
 
 def cmd_eval(args) -> int:

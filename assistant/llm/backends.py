@@ -12,6 +12,8 @@ is an :class:`LLMError`, so the answerer can fall back to the extractive answer.
 """
 from __future__ import annotations
 
+from assistant.errors import LLMError, LLMTimeout  # noqa: F401  (raised here; defined with every user-facing error)
+
 import json
 import os
 import threading
@@ -20,14 +22,6 @@ from abc import ABC, abstractmethod
 from typing import Iterator
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
-
-
-class LLMError(RuntimeError):
-    """The model could not answer: the endpoint is down, the model is missing, or the package is not installed."""
-
-
-class LLMTimeout(LLMError):
-    """The model did not finish within the time allowed."""
 
 
 class LLM(ABC):

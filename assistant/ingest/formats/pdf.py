@@ -4,8 +4,8 @@ from __future__ import annotations
 import io
 import logging
 
-from assistant.ingest.errors import IngestError, cannot_read
-from assistant.ingest.registry import Loaded
+from assistant.errors import IngestError, cannot_read
+from assistant.ingest.formats.base import Loaded
 
 PAGE_SEPARATOR = "\n\n"
 
