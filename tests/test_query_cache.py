@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.indexing import embedders as embedding
+from assistant.indexing.embedders import sentence_transformer as embedding
 from assistant.indexing.embedders import SentenceTransformerEmbedder
 
 

