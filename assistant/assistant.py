@@ -50,14 +50,8 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        def idf(term: str) -> float:  # answers and verdicts follow a search: its index is current
-            return self.retriever.last_lexical()[1].idf(term)
-
-        def mentions(word: str) -> bool:
-            return self.retriever.last_lexical()[1].mentions(word)
-
-        return ExtractiveAnswerer(self.embedder, idf=idf, min_support=self.settings.answer_min_support,
-                                  mentions=mentions)
+        # term weights come with each search (Retrieval.terms), not from whichever search ran last
+        return ExtractiveAnswerer(self.embedder, min_support=self.settings.answer_min_support)
 
     @cached_property
     def llm(self):
@@ -75,14 +69,13 @@ class Assistant:
 
         s = self.settings
         return LLMAnswerer(self.llm, self.answerer, checker=CitationChecker(s.llm_min_support), passages=s.llm_passages,
-                           max_tokens=s.llm_max_tokens, temperature=s.llm_temperature, timeout=s.llm_timeout,
-                           idf=self.answerer.idf)
+                           max_tokens=s.llm_max_tokens, temperature=s.llm_temperature, timeout=s.llm_timeout)
 
     @cached_property
     def verifier(self):
         from assistant.verify.claims import ClaimVerifier
 
-        return ClaimVerifier(self.retriever, self.embedder, idf=self.answerer.idf)
+        return ClaimVerifier(self.retriever, self.embedder)
 
     def verify(self, text: str) -> list:
         """Verdicts for every claim in ``text`` (a sentence or a whole paragraph)."""
@@ -140,13 +133,14 @@ class Assistant:
         standalone = question
         if history:
             standalone = rewrite_question(question, list(history), self.llm, timeout=self.settings.llm_timeout)
-        hits = self.retriever.search(standalone, max(10, self.settings.top_k), filters)
+        retrieval = self.retriever.retrieve(standalone, max(10, self.settings.top_k), filters)
+        hits = list(retrieval.hits)
         note = (f"按上下文理解为：“{standalone}”",) if standalone != question else ()
         if self.llm_answerer is None:
-            answer = self.answerer.answer(standalone, hits)
+            answer = self.answerer.answer(standalone, hits, retrieval.terms)
             updates = iter([AnswerUpdate(answer, True)])
         else:
-            updates = self.llm_answerer.stream(standalone, hits)
+            updates = self.llm_answerer.stream(standalone, hits, retrieval.terms)
         for update in updates:
             answer = replace(update.answer, question=question, notes=note + tuple(update.answer.notes),
                              seconds=time.perf_counter() - started)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Protocol
 
 KINDS = ("report", "law", "case", "other")
 
@@ -204,3 +205,21 @@ class Verdict:
     evidence: tuple[Citation, ...] = ()
     explanation: str = ""
     compared: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+
+
+class TermStats(Protocol):
+    """The lexical statistics of the index a search ran on (the BM25 index offers both)."""
+
+    def idf(self, term: str) -> float: ...
+
+    def mentions(self, word: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What a search returns: the hits in rank order and the term statistics it used, so that the answerer and the
+    verifier weigh the question's terms against the same index the hits came from."""
+
+    query: str
+    hits: tuple[Hit, ...]
+    terms: TermStats | None = None

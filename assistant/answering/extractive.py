@@ -18,7 +18,7 @@ from assistant.answering.question import Question, analyze
 from assistant.retrieval.retriever import document_years, years_in
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
-from assistant.types import Answer, Citation, Evidence, Hit
+from assistant.types import Answer, Citation, Evidence, Hit, TermStats
 
 _MAX_WINDOW = 3
 _EN_MARGIN = 0.2
@@ -44,13 +44,17 @@ class ExtractiveAnswerer:
         self.min_support = min_support
         self.passages = passages
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
+    def answer(self, question: str, hits: list[Hit], terms: TermStats | None = None) -> Answer:
+        """The answer from ``hits``; ``terms`` (the search's BM25 statistics) weigh the question's words, else the
+        ``idf`` / ``mentions`` given at construction."""
+        idf = terms.idf if terms is not None else self.idf
+        mentions = terms.mentions if terms is not None else self.mentions
         started = time.perf_counter()
         q = analyze(question)
-        windows = self._score(q, hits[: self.passages])
+        windows = self._score(q, hits[: self.passages], idf)
         best = max(windows, key=lambda w: w.score) if windows else None
         support = self.support(best, q) if best else 0.0
-        unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
+        unheard = [n for n in q.names if mentions is not None and not mentions(n)]
         if unheard:  # the question is about something no document mentions
             support = min(support, self.min_support / 2)
         if best is None or support < self.min_support:
@@ -71,7 +75,7 @@ class ExtractiveAnswerer:
             return max(window.coverage - _EN_MARGIN, _dense_support(window.dense))
         return window.coverage
 
-    def _score(self, q: Question, hits: list[Hit]) -> list[Evidence]:
+    def _score(self, q: Question, hits: list[Hit], idf: Callable[[str], float]) -> list[Evidence]:
         """Score every window of one to three clauses; meaning (dense) only for the promising ones."""
         windows: list[Evidence] = []
         sentences: list[tuple[Hit, int, int]] = []
@@ -89,9 +93,9 @@ class ExtractiveAnswerer:
         if not windows:
             return []
         groups = [kept for g in q.groups if (kept := tuple(t for t in g if len(t) >= 2 or t.isdigit()))]
-        weights = [max(self.idf(t) for t in g) for g in groups]
+        weights = [max(idf(t) for t in g) for g in groups]
         # an English word the glossary cannot map weighs like a term the documents never use
-        total = (sum(weights) + len(q.unknown) * self.idf("\uffff")) or 1.0
+        total = (sum(weights) + len(q.unknown) * idf("\uffff")) or 1.0
 
         def coverage(context: str) -> float:
             return sum(w for g, w in zip(groups, weights) if any(t in context for t in g)) / total if groups else 0.0

@@ -65,20 +65,20 @@ class LLMAnswerer:
     def name(self) -> str:
         return self.llm.name
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
+    def answer(self, question: str, hits: list[Hit], terms=None) -> Answer:
         final = None
-        for update in self.stream(question, hits):
+        for update in self.stream(question, hits, terms):
             final = update.answer
         return final
 
-    def stream(self, question: str, hits: list[Hit]) -> Iterator[AnswerUpdate]:
+    def stream(self, question: str, hits: list[Hit], terms=None) -> Iterator[AnswerUpdate]:
         started = time.perf_counter()
-        fallback = self.extractive.answer(question, hits)
+        fallback = self.extractive.answer(question, hits, terms)
         if fallback.refused:
             yield AnswerUpdate(fallback, True)
             return
         language = language_of(question)
-        passages = build_passages(question, hits, self.passages, idf=self.idf)
+        passages = build_passages(question, hits, self.passages, idf=terms.idf if terms is not None else self.idf)
         messages = self.prompts.answer_messages(question, [p.text for p in passages], language)
         prompt = as_text(messages)
         notes = []

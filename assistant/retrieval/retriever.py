@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 
 from assistant.indexing.lexical import BM25Index, tokenize
 from assistant.answering.question import lexical_query
-from assistant.types import Chunk, Hit
+from assistant.retrieval.legal_refs import LegalLookup
+from assistant.types import Chunk, Hit, Retrieval
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TITLE_NOISE = frozenset("关于 报告 工作 情况 年度 通知 决定 意见 中华人民共和国 政府 人民 全国 印发".split())
@@ -79,7 +80,8 @@ class Retriever:
     saved beside the Chroma folder (lexical_cache.py), so other processes reload it instead of rebuilding.
     """
 
-    def __init__(self, embedder, store, candidates: int = 50, rrf_k: int = 60, reranker=None, prior_weight: float = 0.5):
+    def __init__(self, embedder, store, candidates: int = 50, rrf_k: int = 60, reranker=None, prior_weight: float = 0.5,
+                 legal: LegalLookup | None = None):
         self.embedder = embedder
         self.store = store
         self.candidates = candidates
@@ -88,14 +90,13 @@ class Retriever:
         self.prior_weight = prior_weight
         self._lock = threading.Lock()
         self._lexical: tuple[tuple[int, str], list[Chunk], BM25Index] | None = None
-        from assistant.retrieval.legal_refs import LegalLookup
-
-        self.legal = LegalLookup(store)  # "行政诉讼法第三条" → that article first; newest version of a law first
+        # "行政诉讼法第三条" → that article first; newest version of a law first
+        self.legal = legal if legal is not None else LegalLookup(store)
 
     @classmethod
     def from_settings(cls, settings, embedder, store) -> "Retriever":
         reranker = CrossEncoderReranker(settings.reranker) if settings.reranker else None
-        return cls(embedder, store, settings.candidates, settings.rrf_k, reranker)
+        return cls(embedder, store, settings.candidates, settings.rrf_k, reranker, legal=LegalLookup(store))
 
     # -- lexical side ---------------------------------------------------------------------
     def lexical(self) -> tuple[list[Chunk], BM25Index]:
@@ -115,16 +116,6 @@ class Retriever:
                 self._lexical = (version, chunks, index)
             return self._lexical[1], self._lexical[2]
 
-    def last_lexical(self) -> tuple[list[Chunk], BM25Index]:
-        """The BM25 index of the latest search, without asking the store again whether it changed.
-
-        For term weights while answering the question just searched: every freshness check is two Chroma calls,
-        and an answer looks up a dozen terms.
-        """
-        with self._lock:
-            current = self._lexical
-        return (current[1], current[2]) if current is not None else self.lexical()
-
     def invalidate(self) -> None:
         with self._lock:
             self._lexical = None
@@ -132,8 +123,12 @@ class Retriever:
     # -- search ---------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first."""
+        return list(self.retrieve(query, k, filters).hits)
+
+    def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> Retrieval:
+        """The ``k`` best chunks for ``query`` with the BM25 statistics the search used."""
         if not query.strip() or self.store.count() == 0:
-            return []
+            return Retrieval(query, ())
         filters = filters or SearchFilters()
         n = max(self.candidates, k)
         dense = self.store.query(self.embedder.embed_query(query), n, filters.chroma_where())
@@ -144,7 +139,8 @@ class Retriever:
         fused = self._fuse(dense, lexical, query, chunks)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused[: max(k, 20)])
-        return self.legal.apply(query, fused, k, None if filters.empty else filters.accepts)
+        hits = self.legal.apply(query, fused, k, None if filters.empty else filters.accepts)
+        return Retrieval(query, tuple(hits), bm25)
 
     def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str, chunks: list[Chunk]) -> list[Hit]:
         rows: dict[str, dict] = {}

@@ -70,9 +70,11 @@ class ClaimVerifier:
         from assistant.indexing.lexical import tokenize
 
         lang = language_of(claim)
-        hits = self.retriever.search(claim, 10)
+        retrieval = self.retriever.retrieve(claim, 10)
+        hits = list(retrieval.hits)
+        idf = retrieval.terms.idf if retrieval.terms is not None else self.idf
         terms = [t for t in dict.fromkeys(tokenize(claim)) if len(t) >= 2 and not t.isdigit() and t not in _RANK_WORDS]
-        candidates = self._candidates(claim, terms, hits[: self.passages])
+        candidates = self._candidates(claim, terms, hits[: self.passages], idf)
         if not candidates:
             return _verdict(claim, "not_found", [], (), lang)
         best = max(candidates, key=lambda e: (e.coverage + 0.3 * e.dense, -len(e.text)))
@@ -81,8 +83,8 @@ class ClaimVerifier:
         label, compared = _judge(claim, best.text)
         return _verdict(claim, label, [best], compared, lang)
 
-    def _candidates(self, claim: str, terms: list[str], hits: list[Hit]) -> list[Evidence]:
-        weights = {t: self.idf(t) for t in terms}
+    def _candidates(self, claim: str, terms: list[str], hits: list[Hit], idf) -> list[Evidence]:
+        weights = {t: idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         claim_figs = _figures(claim)
         out = []
