@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.indexing.lexical import tokenize
+from assistant.zh.rules import COUNTED_UNITS
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -22,7 +23,7 @@ _NUMBER_ASK_EN = re.compile(
 _LIST_ASK = re.compile(r"哪些|有什么|包括什么|包括哪|都有|几个方面|\bwhat are\b|\bwhich\b.*\b(?:areas|measures|problems|zones)\b|\blist\b", re.I)
 # A unit named right after the question word: 多少件, 几次, 多少场次 …
 _UNIT_AFTER_ASK = re.compile(r"(?:多少|几)(场次|人次|万元|亿元|个百分点|件|人|次|场|个|条|项|家|所|名|本|份|元|天|年|批|户|篇|期|宗|起|部|处)")
-_UNIT_NOUN = re.compile(r"(?:多少|几)(?:场次|人次|件|人|次|场|个|条|项|家|所|名|本|份|批|户|篇|期|宗|起|部|处)([\u4e00-\u9fff]{1,2})")
+_UNIT_NOUN = re.compile(rf"(?:多少|几)(?:{COUNTED_UNITS})([\u4e00-\u9fff]{{1,2}})")
 _RANK_ASK = re.compile(r"第几|排名|排第|名次|位列|\brank|\bplace[ds]?\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b|(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 _EN_UNITS = [

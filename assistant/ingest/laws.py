@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.zh.numbers import parse_chinese_number
+from assistant.zh.rules import LOCAL_CONGRESS, NATIONAL_BODIES, YEAR_DIGITS
 from assistant.zh.spans import BLANK as _SPACE
 from assistant.zh.spans import lines
 
@@ -29,8 +31,8 @@ _CN_NUM = "零〇一二三四五六七八九十百千两"
 ARTICLE_AT_LINE = re.compile(rf"第([{_CN_NUM}\d]+)条(?:之([{_CN_NUM}\d]+))?(?=[ \t\u3000\xa0]|$)")
 STRUCTURE = re.compile(rf"^(?:#+[ \t]*)?(第[{_CN_NUM}\d]+(编|分编|章|节))(?:[ \t\u3000]*(.*))?$")
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*$")
-_FILE_DATE = re.compile(r"\(((?:19|20)\d{2}-\d{2}-\d{2})\)\.md$")
-_HISTORY_DATE = re.compile(r"((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})日")
+_FILE_DATE = re.compile(r"\((" + YEAR_DIGITS + r"-\d{2}-\d{2})\)\.md$")
+_HISTORY_DATE = re.compile(r"(" + YEAR_DIGITS + r")年(\d{1,2})月(\d{1,2})日")
 _CASE_PARTS = (
     "关键词", "裁判要点", "裁判要旨", "基本案情", "简要案情", "案情简介", "案情回顾", "裁判结果", "裁判理由", "法院裁判",
     "处理结果", "典型意义", "案例分析", "适用解析", "法官解读", "相关法条", "司法解释相关法条", "申请人请求", "原告诉讼请求",
@@ -48,9 +50,7 @@ _PROVINCES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南 四川 贵州 云南 "
     "陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
 ).split()
-_LOCAL_CONGRESS = re.compile(
-    r"([\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|县|区|盟))第[一二三四五六七八九十]+届人民代表大会(?:常务委员会)?"
-)
+_LOCAL_CONGRESS = LOCAL_CONGRESS
 
 
 @dataclass(frozen=True)
@@ -100,20 +100,8 @@ def cn_number(s: str) -> int | None:
         return None
     if s.isdigit():
         return int(s)
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-    units = {"十": 10, "百": 100, "千": 1000}
-    if any(ch not in digits and ch not in units for ch in s):
-        return None
-    if not any(ch in units for ch in s):  # 一〇五 written digit by digit
-        return int("".join(str(digits[ch]) for ch in s))
-    total, current = 0, 0
-    for ch in s:
-        if ch in digits:
-            current = digits[ch]
-        else:
-            total += (current or 1) * units[ch]
-            current = 0
-    return total + current
+    value = parse_chinese_number(s)
+    return int(value) if value is not None and value == int(value) else None
 
 
 def is_law_markdown(text: str, source: str = "") -> bool:
@@ -317,7 +305,7 @@ def _version_date(source: str, header: str) -> str | None:
 
 
 def _issuer(kind: str, header: str) -> str | None:
-    for body in ("全国人民代表大会常务委员会", "全国人民代表大会", "国务院", "最高人民法院", "最高人民检察院"):
+    for body in NATIONAL_BODIES:
         if body in header:
             return body
     m = _LOCAL_CONGRESS.search(header)

@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from assistant.zh.numbers import parse_chinese_number
+from assistant.zh.rules import LOCAL_CONGRESS, LOCAL_GOVERNMENT, NATIONAL_BODY, YEAR_DIGITS
+
 Span = tuple[int, int]
 
 _WS = " \t\r\n\u3000\xa0\u200b\u200c\u200d\ufeff"
@@ -23,31 +26,29 @@ _CN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "o": 0, "一": 1, "
              "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "〇零○ＯOo一二三四五六七八九"
 _DATE = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-./]|年)\s*(?P<m>\d{1,2})\s*(?:(?:[-./]|月)\s*(?P<d>\d{1,2})(?!\d)\s*日?|月)"
+    r"(?<!\d)(?P<y>" + YEAR_DIGITS + r")\s*(?:[-./]|年)\s*(?P<m>\d{1,2})\s*(?:(?:[-./]|月)\s*(?P<d>\d{1,2})(?!\d)\s*日?|月)"
     rf"|(?P<cy>[{_CN}]{{4}})年(?P<cm>[一二三四五六七八九十]{{1,2}})月(?:(?P<cd>[一二三四五六七八九十]{{1,3}})日)?"
 )
 _LABELED_DATE = re.compile(r"(?<![\u4e00-\u9fff])(?:信息时间|发布时间|发布日期|成文日期|印发日期|公布日期|发文日期|更新时间|日期)\s*[:：]\s*")
-_FILENAME_DATE = re.compile(r"[（(]((?:19|20)\d{2})-(\d{2})-(\d{2})[)）]|(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)")
+_FILENAME_DATE = re.compile(r"[（(](" + YEAR_DIGITS + r")-(\d{2})-(\d{2})[)）]|(?<!\d)(" + YEAR_DIGITS + r")-(\d{2})-(\d{2})(?!\d)")
 _INFO_END = "<!-- INFO END -->"
 _IN_FORCE = re.compile(r"施行|实施|生效")
 _ENACTED = re.compile(r"通过|公布|发布|印发|修正|修订|批准|废止|修改")
-_TITLE_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})\s*年|([{_CN}]{{4}})年")
+_TITLE_YEAR = re.compile(rf"(?<!\d)({YEAR_DIGITS})\s*年|([{_CN}]{{4}})年")
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*\r?$", re.M)
 _FRONT_TITLE = re.compile(r"\A---[ \t]*\r?\n(?:.*\r?\n)*?title[ \t]*:[ \t]*[\"']?(.+?)[\"']?[ \t]*\r?\n(?:.*\r?\n)*?---", re.M)
-_DOC_NUMBER = re.compile(r"^\S{1,12}[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d+\s*号$")
+_DOC_NUMBER = re.compile(r"^\S{1,12}[〔\[［(（]\s*" + YEAR_DIGITS + r"\s*[〕\]］)）]\s*\d+\s*号$")
 _RED_HEADER = re.compile(r"^\S{2,30}文件$")
 _ORG = (r"人民代表大会常务委员会|人民代表大会|常务委员会|人民政府|管理委员会|管委会|委员会|办公厅|办公室|人民法院|"
         r"人民检察院|国务院|政府|党组|党委|工委|中心|会议")
 _ORG_END = re.compile(rf"(?:{_ORG})$")
 _ORG_END_SHORT = re.compile(r"[局厅部委署院处所]$")
 _PLACE = re.compile(r"省|市|县|区|镇|乡|街道|国家|中国|中华人民共和国|中共|自治")
-_REPORT_ISSUER = re.compile(r"^(?:(?:19|20)\d{2}年(?:度)?)?(?:中华人民共和国)?(国务院|\S{2,30}?人民政府)政府?工作报告")
+_REPORT_ISSUER = re.compile(r"^(?:" + YEAR_DIGITS + r"年(?:度)?)?(?:中华人民共和国)?(国务院|\S{2,30}?人民政府)政府?工作报告")
 _SPEAKER = re.compile(r"^(国务院|\S{2,30}?人民政府)(?:代?总理|副总理|代?省长|副省长|代?市长|副市长|代?县长|代?区长|主席)")
-_NATIONAL_BODY = re.compile(r"全国人民代表大会常务委员会|全国人民代表大会|国务院|最高人民法院|最高人民检察院|中央军事委员会")
-_LOCAL_CONGRESS = re.compile(
-    r"([\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|州|县|区|盟))第[一二三四五六七八九十]+届人民代表大会(常务委员会)?"
-)
-_LOCAL_GOVERNMENT = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|州|县|区|盟)人民政府)")
+_NATIONAL_BODY = NATIONAL_BODY
+_LOCAL_CONGRESS = LOCAL_CONGRESS
+_LOCAL_GOVERNMENT = LOCAL_GOVERNMENT
 _DECREE = re.compile(r"(?:中华人民共和国)?([\u4e00-\u9fff]{2,20}?(?:部|委员会|总局|局|署|银行|办公厅))令")
 _CASE_TITLE = re.compile(r"指导案例|指导性案例|典型案例|参考案例|判决书|裁定书|调解书|诉.+案$|纠纷一?案$")
 _CASE_HEADING = re.compile(
@@ -167,12 +168,9 @@ def _iso(m: re.Match) -> str | None:
 
 
 def _cn_number(s: str) -> int | None:
-    """一 … 三十一."""
-    if "十" not in s:
-        return _CN_DIGIT.get(s) if len(s) == 1 else None
-    tens, _, ones = s.partition("十")
-    value = (_CN_DIGIT.get(tens, 0) if tens else 1) * 10 + (_CN_DIGIT.get(ones, 0) if ones else 0)
-    return value
+    """一 … 三十一 (a month or a day)."""
+    value = parse_chinese_number(s) if s else None
+    return int(value) if value is not None else None
 
 
 def detect_date(text: str, filename: str = "") -> str | None:
@@ -232,7 +230,7 @@ def _enactment_dates(line: str) -> list[str]:
     return out
 
 
-_COMPACT_DATE = re.compile(r"((?:19|20)\d{2})(\d{1,2})(\d{1,2})")
+_COMPACT_DATE = re.compile(r"(" + YEAR_DIGITS + r")(\d{1,2})(\d{1,2})")
 
 
 def _signature_date(text: str) -> str | None:
@@ -242,7 +240,7 @@ def _signature_date(text: str) -> str | None:
         m = _DATE.fullmatch(norm)
         if m and _iso(m):
             return _iso(m)
-        if re.fullmatch(r"(?:19|20)\d{5,6}", norm):  # "2024228": 年月日 lost in scraping; only when unambiguous
+        if re.fullmatch(YEAR_DIGITS + r"\d{3,4}", norm):  # "2024228": 年月日 lost in scraping; only when unambiguous
             readings = {_compact(norm, k) for k in (1, 2)} - {None}
             if len(readings) == 1:
                 return readings.pop()

@@ -13,12 +13,13 @@ from dataclasses import dataclass, replace
 
 from assistant.ingest.laws import cn_number, short_name
 from assistant.types import Chunk, Hit
+from assistant.zh.rules import YEAR_DIGITS
 
 _NUM = "零〇一二三四五六七八九十百千两0-9０-９"
 _REF = re.compile(
     rf"(?:《([^《》]{{2,60}})》(?:中的|的)?|([\u4e00-\u9fff（）()、·]{{2,60}}?))\s*第\s*([{_NUM}]+)\s*条(?:之([{_NUM}]+))?"
 )
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_YEAR = re.compile(r"(?<!\d)(" + YEAR_DIGITS + r")\s*年")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@
 """
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, replace
 
@@ -16,8 +15,8 @@ from assistant.indexing.lexical import BM25Index, tokenize
 from assistant.answering.question import lexical_query
 from assistant.retrieval.legal_refs import LegalLookup
 from assistant.types import Chunk, Hit, Retrieval
+from assistant.zh.rules import years_in
 
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _TITLE_NOISE = frozenset("关于 报告 工作 情况 年度 通知 决定 意见 中华人民共和国 政府 人民 全国 印发".split())
 
 
@@ -66,11 +65,6 @@ class SearchFilters:
     @property
     def empty(self) -> bool:
         return self.chroma_where() is None
-
-
-def years_in(text: str) -> set[int]:
-    """Four-digit years (1900–2099) mentioned in a text."""
-    return {int(y) for y in _YEAR.findall(text)}
 
 
 class Retriever:

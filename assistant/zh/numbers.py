@@ -7,20 +7,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from assistant.zh.rules import UNITS, YEAR_DIGITS, qualifiers
+
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = {"万": 1e4, "亿": 1e8}
 _MAG = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
-_UNITS = (
-    "个百分点|百分点|个工作日|个月|平方公里|平方米|立方米|千瓦时|千瓦|千克|公斤|公里|公顷|人次|场次|批次|周岁|周年|分钟|小时|"
-    "美元|元|吨|斤|亩|件|人|次|场|个|条|项|家|所|名|本|份|户|篇|期|宗|起|部|处|天|日|年|月|倍|套|座|辆|台|批|岁|成|%|‰"
-)
-_PREFIX = {
-    "about": "大约|约",
-    "over": "不少于|不低于|超过|逾|突破|至少|高于|多于|已满",
-    "under": "不超过|不高于|不到|不足|不满|未满|将近|接近|近|低于|少于|最多",
-}
-_SUFFIX = {"about": "左右|上下", "over": "以上", "under": "以下|以内"}
+_UNITS = UNITS
+_PREFIX = qualifiers("prefix")
+_SUFFIX = qualifiers("suffix")
 _QUAL = {w: q for table in (_PREFIX, _SUFFIX) for q, ws in table.items() for w in ws.split("|")}
 _QUAL.update({"多": "over", "余": "over"})
 _CN_NUM = r"[零〇一二两三四五六七八九十百千][零〇一二两三四五六七八九十百千万亿]*(?:点[零〇一二三四五六七八九]+)?"
@@ -184,11 +179,11 @@ def _date_year(d: DateMention, text: str) -> Figure:
 
 _CN_MD = r"[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九]"
 _DATE_PATTERNS = (
-    ("iso", re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?!\d)(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")),
+    ("iso", re.compile(r"(?<!\d)(?P<y>" + YEAR_DIGITS + r")[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})(?!\d)(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")),
     ("cn", re.compile(r"(?<![\d.])(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})[日号])?")),
     ("cn", re.compile(rf"(?P<y>[〇零一二三四五六七八九]{{4}})年(?P<m>{_CN_MD})月(?:(?P<d>{_CN_MD})日)?")),
-    ("cn", re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2})(?P<m>1[0-2]|0?[1-9])月(?:(?P<d>\d{1,2})日)?")),
-    ("packed", re.compile(r"(?<![\d.,])(?P<y>(?:19|20)\d{2})(?P<md>\d{3,4})(?![\w.,%‰])")),
+    ("cn", re.compile(r"(?<![\d.])(?P<y>" + YEAR_DIGITS + r")(?P<m>1[0-2]|0?[1-9])月(?:(?P<d>\d{1,2})日)?")),
+    ("packed", re.compile(r"(?<![\d.,])(?P<y>" + YEAR_DIGITS + r")(?P<md>\d{3,4})(?![\w.,%‰])")),
 )
 
 
