@@ -1,4 +1,9 @@
-"""The assistant assembled from Settings: embedder, store, retriever, answerer and indexer, built lazily.
+"""The facade: the one object every front-end (CLI, HTTP API, browser workspace, evaluation) talks to.
+
+Assembled from Settings (embedder, store, retriever, answerer, verifier, indexer, built lazily). Its verbs are all a
+front-end needs: index / index_uploads / delete / documents / open_document, search / ask / ask_stream / new_chat,
+verify / verify_claim, stats / health / describe. Question limits, the indexing lock and the store-compatibility check
+run here, once, for every front-end.
 
 >>> from assistant.config import Settings
 >>> a = Assistant(Settings(embedding_model="fake"), store=None)
@@ -19,7 +24,8 @@ from assistant.indexing.embedders import make_embedder
 from assistant.indexing.indexer import Indexer, IndexReport, Progress
 from assistant.retrieval.retriever import Retriever, SearchFilters
 from assistant.indexing.store import ChunkStore
-from assistant.types import Answer, Hit
+from assistant.ingest.laws import LAW_KINDS, LEVELS  # noqa: F401  (the legal filters' choices, for front-ends)
+from assistant.types import Answer, FileOutcome, Hit, Turn, UploadResult, Verdict  # noqa: F401
 
 
 class Assistant:
@@ -77,11 +83,106 @@ class Assistant:
 
         return ClaimVerifier(self.retriever, self.embedder)
 
-    def verify(self, text: str) -> list:
+    def verify(self, text: str) -> list[Verdict]:
         """Verdicts for every claim in ``text`` (a sentence or a whole paragraph)."""
         text = self.check_question(text)
         self.indexer.check()
         return self.verifier.verify_text(text)
+
+    def verify_claim(self, claim: str) -> Verdict:
+        """The verdict on ``claim`` taken as one claim (the batch interface and evaluation)."""
+        claim = self.check_question(claim)
+        self.indexer.check()
+        return self.verifier.verify(claim)
+
+    # -- documents ------------------------------------------------------------------------------
+    def documents(self) -> list:
+        """The indexed documents' records, by source."""
+        return sorted(self.store.documents().values(), key=lambda r: r.source)
+
+    def document(self, source: str):
+        """One document's record, or None."""
+        return self.store.documents().get(source)
+
+    def open_document(self, source: str):
+        """(whole text, record) of an indexed document for a viewer, or None when it is not in the index."""
+        text = self.store.document_text(source)
+        return None if text is None else (text, self.document(source))
+
+    def delete(self, source: str):
+        """Remove a document from the index and its uploaded copy; its record, or None when it was not indexed."""
+        from assistant.indexing import uploads
+
+        record = self.document(source)
+        if record is None:
+            return None
+        with self._index_lock:
+            self.store.delete_document(source)
+            self.retriever.invalidate()
+        uploads.discard_copy(self.settings, source)
+        return record
+
+    def upload_dir(self) -> Path:
+        from assistant.indexing import uploads
+
+        return uploads.upload_dir(self.settings)
+
+    def index_uploads(self, files, progress=None) -> UploadResult:
+        """Keep ``(client file name, local path)`` pairs under safe names in the upload folder and index them,
+        reported file by file; a failure of the whole run (another model's index) is ``UploadResult.error``."""
+        from assistant.errors import IndexMismatchError, QuestionError
+        from assistant.indexing import uploads
+
+        return uploads.save_and_index(self, list(files), progress, known_errors=(QuestionError, IndexMismatchError))
+
+    def regions(self) -> list[str]:
+        """The regions of the local regulations in the index (for a region filter)."""
+        return sorted({r.region for r in self.store.documents().values() if r.region})
+
+    def stats(self) -> dict:
+        docs = self.store.documents()
+        return {"documents": len(docs), "chunks": sum(r.chunks for r in docs.values())}
+
+    def health(self) -> dict:
+        return {"status": "ok", **self.stats()}
+
+    def describe(self) -> dict:
+        """What the settings tab shows: models, store location, retrieval settings (never raises for the model)."""
+        import os
+
+        s = self.settings
+        try:
+            model = self.embedder.model_id
+        except Exception as exc:  # shown, not raised: the page must still open
+            model = f"{s.embedding_model}（未能加载：{exc}）"
+        return {"embedding_model": model, "llm_backend": s.llm_backend, "llm_model": s.llm_model,
+                "llm_base_url": s.llm_base_url, "store": f"Chroma 服务器 {s.chroma_url}" if s.chroma_url
+                else os.path.abspath(s.store_dir), "documents": len(self.store.documents()),
+                "chunks": self.store.count(), "upload_dir": os.path.abspath(self.upload_dir()),
+                "reranker": s.reranker, "top_k": s.top_k, "answer_min_support": s.answer_min_support}
+
+    @staticmethod
+    def highlight_terms(query: str) -> list[str]:
+        """The query's search terms worth highlighting: words of two or more characters, numbers, Latin words."""
+        from assistant.indexing.lexical import tokenize
+
+        terms = list(dict.fromkeys(tokenize(query or "")))
+        long = [t for t in terms if len(t) >= 2 or t.isdigit() or t.isascii()]
+        return long or terms
+
+    @staticmethod
+    def new_chat(max_turns: int = 4):
+        """A conversation whose turns resolve follow-ups ("那2022年呢？")."""
+        from assistant.answering.chat import ChatSession
+
+        return ChatSession(max_turns=max_turns)
+
+    @staticmethod
+    def build_model(settings, progress=None) -> Path:
+        """Build the default embedding model into the cache now (it is otherwise built on first use)."""
+        from assistant.indexing.embedders import build_default_model
+
+        return build_default_model(settings.model_cache_dir, progress)
 
     def warm_up(self) -> None:
         """Load the model, the tokenizer dictionaries and the lexical index now rather than on the first question."""
@@ -131,8 +232,9 @@ class Assistant:
         question = self.check_question(question)
         self.indexer.check()
         standalone = question
+        history = [t if isinstance(t, Turn) else Turn(**t) for t in (history or ())]
         if history:
-            standalone = rewrite_question(question, list(history), self.llm, timeout=self.settings.llm_timeout)
+            standalone = rewrite_question(question, history, self.llm, timeout=self.settings.llm_timeout)
         retrieval = self.retriever.retrieve(standalone, max(10, self.settings.top_k), filters)
         hits = list(retrieval.hits)
         note = (f"按上下文理解为：“{standalone}”",) if standalone != question else ()

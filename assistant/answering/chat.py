@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from assistant.indexing.lexical import tokenize
 from assistant.answering.question import language_of
 from assistant.zh.rules import YEAR_DIGITS
+from assistant.types import Turn
 
 _LEAD_ZH = re.compile(r"^(?:那么|那|还有|另外|此外|再问一下|再问|同样|以及|和|与|那请问|请问)\s*")
 _TAIL_ZH = re.compile(r"(?:的情况|情况|怎么样|如何|呢|吗|啊)?\s*[？?。！!]*\s*$")
@@ -27,13 +28,6 @@ _TAIL_EN = re.compile(r"[?.!\s]*$")
 _PRONOUN = re.compile(r"^(?:它|其|该|这个|这些|那个|那些|上述|同期|同年|当年)|^(?:it|its|they|their|that|this|those)\b", re.I)
 _YEAR = re.compile(YEAR_DIGITS)
 _YEAR_WORD = re.compile(r"(" + YEAR_DIGITS + r")\s*年?(?:度)?")
-
-
-@dataclass
-class Turn:
-    question: str  # as asked
-    standalone: str  # as searched
-    answer: str
 
 
 @dataclass

@@ -16,38 +16,14 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
+
+from assistant.types import FileOutcome, UploadResult
 
 UPLOAD_DIRNAME = "uploads"
 ProgressFn = Callable[[int, int, str], None]
 _UNSAFE = re.compile(r'[<>:"/\\|?*]')
-
-
-@dataclass(frozen=True)
-class FileOutcome:
-    name: str
-    status: str  # added | updated | unchanged | error | skipped
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("added", "updated", "unchanged")
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "status": self.status, "message": self.message}
-
-
-@dataclass
-class UploadResult:
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    chunks: int = 0
-    error: str | None = None  # the whole upload failed (e.g. the index was built with another model)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(o.ok for o in self.outcomes)
 
 
 def safe_filename(name: str, default: str = "upload", max_len: int = 120) -> str:
@@ -72,6 +48,18 @@ def safe_filename(name: str, default: str = "upload", max_len: int = 120) -> str
 def upload_dir(settings) -> Path:
     """Where uploaded files are kept: ``<store_dir>/uploads``."""
     return Path(settings.store_dir) / UPLOAD_DIRNAME
+
+
+def discard_copy(settings, source: str) -> bool:
+    """Remove the uploaded copy of ``source`` (when it was uploaded under that name); whether one was removed."""
+    copy = upload_dir(settings) / safe_filename(source)
+    if copy.name != source or not copy.is_file():
+        return False
+    try:
+        copy.unlink()
+    except OSError:
+        return False
+    return True
 
 
 def save_and_index(assistant, files: Sequence[tuple[str, str | Path]], progress: ProgressFn | None = None,

@@ -9,62 +9,15 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from assistant.indexing.lexical import BM25Index, tokenize
 from assistant.answering.question import lexical_query
 from assistant.retrieval.legal_refs import LegalLookup
-from assistant.types import Chunk, Hit, Retrieval
+from assistant.types import Chunk, Hit, Retrieval, SearchFilters  # noqa: F401  (SearchFilters re-exported)
 from assistant.zh.rules import years_in
 
 _TITLE_NOISE = frozenset("关于 报告 工作 情况 年度 通知 决定 意见 中华人民共和国 政府 人民 全国 印发".split())
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Restrict retrieval by document kind, publication year range and source; for laws also by legal kind
-    (法律, 行政法规, 司法解释, 部门规章, 地方性法规, 宪法, 案例), issuing level (国家 / 地方) and region (北京 …)."""
-
-    kinds: tuple[str, ...] = ()
-    year_from: int | None = None
-    year_to: int | None = None
-    sources: tuple[str, ...] = ()
-    law_kinds: tuple[str, ...] = ()
-    levels: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-
-    def chroma_where(self) -> dict | None:
-        clauses: list[dict] = []
-        if self.kinds:
-            clauses.append({"kind": {"$in": list(self.kinds)}})
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.year_from is not None:
-            clauses.append({"year": {"$gte": int(self.year_from)}})
-        if self.year_to is not None:
-            clauses.append({"year": {"$lte": int(self.year_to)}})
-        for key, values in (("law_kind", self.law_kinds), ("level", self.levels), ("region", self.regions)):
-            if values:
-                clauses.append({key: {"$in": list(values)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def accepts(self, chunk: Chunk) -> bool:
-        year = chunk.year or 0
-        return (
-            (not self.kinds or chunk.kind in self.kinds)
-            and (not self.sources or chunk.source in self.sources)
-            and (self.year_from is None or year >= self.year_from)
-            and (self.year_to is None or year <= self.year_to)
-            and (not self.law_kinds or chunk.law_kind in self.law_kinds)
-            and (not self.levels or chunk.level in self.levels)
-            and (not self.regions or chunk.region in self.regions)
-        )
-
-    @property
-    def empty(self) -> bool:
-        return self.chroma_where() is None
 
 
 class Retriever:
