@@ -1,1 +1,1 @@
-
+"""Evaluation: quality measures of answers and verdicts over gold files (what `assistant eval` reports)."""

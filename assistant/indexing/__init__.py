@@ -1,1 +1,1 @@
-
+"""Indexing: embedders, the Chroma store, BM25 and its cache, the incremental indexer, uploads."""
