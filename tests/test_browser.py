@@ -35,7 +35,7 @@ def served(tmp_path_factory):
     """(url, assistant): the workspace on a fresh store with the real model, served from this process."""
     from assistant.config import Settings
     from assistant.assistant import Assistant
-    from assistant.interfaces.ui.handlers import build_ui
+    from assistant.interfaces.ui import build_ui
 
     port = free_port()
     store = tmp_path_factory.mktemp("browser-index")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from assistant.llm.backends import LLMTimeout
 from assistant.assistant import Assistant
-from assistant.interfaces.ui.handlers import GENERATING, respond_stream
+from assistant.interfaces.ui import GENERATING, respond_stream
 
 from .conftest import SAMPLE
 

@@ -195,7 +195,7 @@ ODD_QUESTIONS = {  # answered or refused, never an error
 
 def test_bad_questions_get_a_clear_message_everywhere(served, tmp_path):
     server, assistant = served
-    from assistant.interfaces.ui import handlers as ui
+    from assistant.interfaces import ui
 
     env = env_for(Path(assistant.settings.store_dir))
     for kind, q in BAD_QUESTIONS.items():

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.interfaces.ui import handlers as ui
+from assistant.interfaces import ui
 from assistant.interfaces.cli import main
 from assistant.types import Citation
 
@@ -64,11 +64,12 @@ def test_citations_name_laws_by_label_and_reports_by_title_and_section():
     assert report.reference == "《2023年度法治政府建设情况报告》 一、主要成效"
     assert law.to_json()["label"] == law.label and "label" not in report.to_json()
     from assistant.interfaces.ui import render as R
+    from assistant.interfaces.ui.exports import answer_markdown
     from assistant.types import Answer
 
     html = R.render_answer(Answer(question="q", text="依据[1]", citations=(law,)))
     assert "《中华人民共和国行政诉讼法》第三条" in html
-    md = R.answer_markdown(Answer(question="q", text="依据[1]", citations=(law, report)))
+    md = answer_markdown(Answer(question="q", text="依据[1]", citations=(law, report)))
     assert "[1] 《中华人民共和国行政诉讼法》第三条" in md and "[2] 《2023年度法治政府建设情况报告》 一、主要成效" in md
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.interfaces.ui import handlers as ui
+from assistant.interfaces import ui
 from assistant.interfaces.ui import render as R
-from assistant.interfaces.ui.handlers import build_ui, render_answer, respond
+from assistant.interfaces.ui import build_ui, respond
+from assistant.interfaces.ui.render import render_answer
+from assistant.indexing.uploads import safe_filename
 
 QUESTION = "2023年行政机关负责人出庭应诉率是多少？"
 LAW_TEXT = (
@@ -277,7 +279,7 @@ def test_upload_nothing(fake_assistant):
     ("长" * 300 + ".pdf", "长" * 116 + ".pdf"),
 ])
 def test_safe_filename(raw, safe):
-    assert R.safe_filename(raw) == safe
+    assert safe_filename(raw) == safe
 
 
 def test_delete_document(fake_assistant, tmp_path):

@@ -282,7 +282,7 @@ def create_app(assistant, credentials: Credentials | None = None):
     """The API and the Gradio workspace in one ASGI app (the workspace at ``/``)."""
     import gradio as gr
 
-    from assistant.interfaces.ui.handlers import build_ui, launch_options
+    from assistant.interfaces.ui import build_ui, launch_options
 
     app = create_api(assistant, credentials)
     demo = build_ui(assistant)

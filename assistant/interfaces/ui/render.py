@@ -17,16 +17,12 @@ a ``cite`` event of the document viewer.
 """
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
-from datetime import datetime
 from typing import Iterable, Sequence
 
-from assistant.types import Answer, Citation, Hit, Verdict
-from assistant.indexing.uploads import FileOutcome, safe_filename  # noqa: F401  (rendered here; defined with the upload logic)
+from assistant.types import Answer, Citation, FileOutcome, Hit, Verdict
 
 KIND_LABELS = {"law": "法律法规", "report": "报告", "case": "案例", "other": "其他"}
 VERDICT_LABELS = {"supported": "支持", "contradicted": "不一致", "not_found": "未找到"}
@@ -172,30 +168,6 @@ def render_message(text: str, level: str = "warn") -> str:
     return f'<div class="notice notice-{esc(level)}">{_lines(text)}</div>'
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The answer and its citations as a Markdown document for export."""
-    out = [
-        "# 问答记录", "", f"- 导出时间：{datetime.now():%Y-%m-%d %H:%M:%S}", "", "## 问题", "", answer.question, "",
-        "## 回答", "", answer.text, "",
-    ]
-    if answer.citations:
-        out += ["## 引用", ""]
-        for i, c in enumerate(answer.citations, 1):
-            head = f"[{i}] {c.label}" if c.label else f"[{i}] 《{c.title or c.source}》"
-            if c.section_path and not c.label:
-                head += " " + section_text(c.section_path, " > ")
-            if c.date:
-                head += f"（{c.date}）"
-            out += [head, "", f"> {c.quote}", "", f"来源：`{c.source}` 字符 {c.start}–{c.end}", ""]
-    elif answer.hits:
-        out += ["## 最接近的段落（文档中没有找到答案）", ""]
-        for i, h in enumerate(answer.hits[:3], 1):
-            c = h.chunk
-            out += [f"{i}. {c.label or '《' + (c.title or c.source) + '》 ' + c.section}".rstrip(), "", f"> {c.text}", "",
-                    f"来源：`{c.source}` 字符 {c.start}–{c.end}", ""]
-    return "\n".join(out).rstrip() + "\n"
-
-
 # -- document viewer -------------------------------------------------------------------------
 VIEWER_PLACEHOLDER = (
     '<div class="viewer viewer-empty"><div class="viewer-empty-icon"><svg viewBox="0 0 40 48" fill="none" stroke="currentColor" stroke-width="2.2">'
@@ -334,48 +306,10 @@ def render_verdicts(verdicts: Sequence[Verdict]) -> str:
     return "".join(parts)
 
 
-def verdicts_markdown(verdicts: Sequence[Verdict], text: str = "") -> str:
-    out = ["# 核查报告", "", f"- 导出时间：{datetime.now():%Y-%m-%d %H:%M:%S}"]
-    counts = {k: sum(1 for v in verdicts if v.label == k) for k in VERDICT_LABELS}
-    out.append("- 结论：" + "，".join(f"{VERDICT_LABELS[k]} {n} 条" for k, n in counts.items()))
-    if text:
-        out += ["", "## 原文", "", *(f"> {line}" for line in text.splitlines() if line.strip())]
-    out += ["", "## 逐条结论", ""]
-    for i, v in enumerate(verdicts, 1):
-        out += [f"### {i}. {v.claim}", "", f"- 结论：**{VERDICT_LABELS.get(v.label, v.label)}**（{v.label}）",
-                f"- 说明：{v.explanation}"]
-        if v.compared:
-            out.append("- 数值对比：" + "；".join(f"声明 {a} ↔ 文档 {b}" for a, b in v.compared))
-        for c in v.evidence:
-            where = _where(c.title, c.source, c.section_path, c.label)
-            out += [f"- 证据：{where}（`{c.source}` 字符 {c.start}–{c.end}）", "", f"  > {c.quote}"]
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
-
-
-CSV_HEADERS = ["序号", "说法", "结论", "label", "说明", "数值对比", "证据文档", "章节", "来源", "起", "止", "证据原文"]
-
-
-def verdicts_csv(verdicts: Sequence[Verdict]) -> str:
-    """One row per claim (its first evidence span); UTF-8 with BOM so spreadsheet programs read Chinese."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(CSV_HEADERS)
-    for i, v in enumerate(verdicts, 1):
-        c = v.evidence[0] if v.evidence else None
-        w.writerow([
-            i, v.claim, VERDICT_LABELS.get(v.label, v.label), v.label, v.explanation,
-            "；".join(f"{a} ↔ {b}" for a, b in v.compared),
-            (c.title or c.source) if c else "", section_text(c.section_path, " > ") if c else "",
-            c.source if c else "", c.start if c else "", c.end if c else "", c.quote if c else "",
-        ])
-    return "\ufeff" + buf.getvalue()
-
-
 # -- documents and settings ------------------------------------------------------------------
-def document_rows(records: dict) -> list[list]:
+def document_rows(records: Iterable) -> list[list]:
     """Rows for the documents table (newest first, then by title)."""
-    recs = sorted(records.values(), key=lambda r: (r.date or "", r.title or r.source), reverse=True)
+    recs = sorted(records.values() if isinstance(records, dict) else records, key=lambda r: (r.date or "", r.title or r.source), reverse=True)
     return [[r.title or r.source, kind_label(r.kind), r.date or "—", r.chunks, r.source] for r in recs]
 
 
