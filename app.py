@@ -11,6 +11,8 @@ from assistant.api import credentials_from_env, serve
 from assistant.config import Settings
 from assistant.indexing import print_progress
 from assistant.pipeline import Assistant
+from assistant.security import InsecureBindError, check_exposure
+from assistant.store_lock import StoreLockedError
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -22,10 +24,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", help="索引目录（默认 index/）")
     p.add_argument("--chroma-url", help="Chroma 服务器地址")
     p.add_argument("--docs", nargs="*", help="启动时索引的文件或文件夹（默认：索引为空时索引示例报告）")
+    p.add_argument("--insecure-no-auth", action="store_true",
+                   help="允许在非 127.0.0.1 地址上无登录运行（不安全：同一网络的任何人都能读取和替换文档）")
     args = p.parse_args(argv)
     settings = Settings.load(store_dir=args.store, chroma_url=args.chroma_url, host=args.host, port=args.port)
-    assistant = Assistant(settings)
-    docs = args.docs if args.docs else ([str(SAMPLES)] if not assistant.store.documents() else [])
+    credentials = credentials_from_env(os.environ)
+    try:  # both before any work: a refused start costs nothing
+        check_exposure(settings.host, credentials is not None, args.insecure_no_auth)
+        assistant = Assistant(settings)
+        known = assistant.store.documents()  # opens the index: StoreLockedError if another process has it
+    except (InsecureBindError, StoreLockedError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    docs = args.docs if args.docs else ([str(SAMPLES)] if not known else [])
     if docs:
         print(f"正在索引 / indexing: {', '.join(docs)}（首次运行会先构建嵌入模型）", file=sys.stderr)
         report = assistant.index(docs, progress=print_progress())
@@ -34,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
     print("正在加载模型 / loading the model …", file=sys.stderr)
     assistant.warm_up()
-    serve(assistant, credentials_from_env(os.environ))  # the workspace at / and the JSON API at /api
+    serve(assistant, credentials, args.insecure_no_auth)  # the workspace at / and the JSON API at /api
     return 0
 
 

@@ -8,8 +8,10 @@ workspace at ``/`` beside it, and ``serve`` runs both with uvicorn. With credent
          -d '{"id": "q1", "question": "2023年行政机关负责人出庭应诉率是多少？"}'
 
 Errors are JSON ``{"detail": "<message saying what to do>"}``: 400 a question that cannot be asked (empty, too long),
-401 missing or wrong credentials, 409 an index built with another model, 413 a body over the size limit, 422 a
-malformed request.
+a body that is not UTF-8 JSON or a Host name not allowed, 401 missing or wrong credentials (with ``Retry-After``
+while a client that sent too many wrong passwords must wait), 403 a write from another site's page, 409 an index
+built with another model or held by another process, 413 a body or batch over its limit, 422 a malformed request.
+Host, Origin and back-off rules: :mod:`assistant.security`.
 """
 from __future__ import annotations
 
@@ -19,14 +21,17 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .records import answer_record, hit_record, verdict_record
 
@@ -133,18 +138,47 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
     """The JSON API for one Assistant (routes under /api), added to ``app`` or a new FastAPI app."""
     from .pipeline import QuestionError
     from .retrieval import SearchFilters
+    from .security import Guard, SecurityMiddleware
     from .store import IndexMismatchError
+    from .store_lock import StoreLockedError
 
     settings = assistant.settings
+    security = Guard(settings)
+    challenge = {"WWW-Authenticate": 'Basic realm="legal-assistant"'}
 
     def authorized(request: Request) -> None:
-        if credentials is not None and not credentials.check(basic_credentials(request.headers.get("authorization"))):
-            raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码。 / authentication required",
-                                headers={"WWW-Authenticate": 'Basic realm="legal-assistant"'})
+        if credentials is None:
+            return
+        given = basic_credentials(request.headers.get("authorization"))
+        client = request.client.host if request.client else "?"
+        if given is not None:  # a password to check: wrong ones count towards the client's back-off
+            wait = security.backoff.wait(client)
+            if wait > 0:  # not even checked while the client waits
+                raise HTTPException(401, security.backoff.message(wait),
+                                    headers={**challenge, "Retry-After": str(int(wait + 0.999))})
+            if credentials.check(given):
+                security.backoff.succeeded(client)
+                return
+            security.backoff.failed(client)
+        raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码。 / authentication required",
+                            headers=challenge)
 
     # the schema is served below, behind the same login as every route; no docs pages (they load scripts from a CDN)
     app = app or FastAPI(title="法律与政府报告问答助手 API", version="1", openapi_url=None, docs_url=None,
                          redoc_url=None)
+    app.state.security = security
+
+    @app.exception_handler(StoreLockedError)
+    async def _locked(request: Request, exc: StoreLockedError):
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":  # FastAPI's stock text
+            return JSONResponse({"detail": "请求内容无法解析：不是合法的 UTF-8 编码 JSON。请用 UTF-8 编码发送 JSON"
+                                           "（Content-Type: application/json）。 / the body is not valid UTF-8 JSON"},
+                                status_code=400)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(QuestionError)
     async def _question_error(request: Request, exc: QuestionError):
@@ -192,15 +226,39 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
         answer = assistant.ask(body.question, filters(body))
         return {"id": body.id, **answer_record(answer)}
 
-    @app.post(f"{API_PREFIX}/ask/batch", dependencies=guard, summary="批量提问：每条 {id, question}，逐条回答")
-    def ask_batch(body: list[AskRequest]) -> list[dict]:
-        out = []
-        for row in body:
+    @app.post(f"{API_PREFIX}/ask/batch", dependencies=guard,
+              summary="批量提问：每条 {id, question}，逐条回答（条数上限 max_batch_questions，时间上限 request_seconds）")
+    async def ask_batch(request: Request, body: list[Any]) -> list[dict]:
+        if len(body) > settings.max_batch_questions:
+            raise HTTPException(413, f"一次最多 {settings.max_batch_questions} 个问题（收到 {len(body)} 个），请分批提交。"
+                                     f" / at most {settings.max_batch_questions} questions per batch")
+        started, out = time.monotonic(), []
+
+        def failed(raw, message: str) -> dict:
+            raw = raw if isinstance(raw, dict) else {}
+            question = raw.get("question")
+            return {"id": raw.get("id"), "question": question if isinstance(question, str) else None, "answer": "",
+                    "refused": True, "citations": [], "hits": [], "error": message}
+
+        for n, raw in enumerate(body, 1):
+            if await request.is_disconnected():
+                return out  # the client has gone: stop working for nobody
+            if time.monotonic() - started > settings.request_seconds:
+                out.append(failed(raw, f"超出本次请求的时间上限（{settings.request_seconds:g} 秒），未处理；"
+                                       f"请把其余问题分批提交。 / over the request's time budget, not asked"))
+                continue
             try:
-                out.append({"id": row.id, **answer_record(assistant.ask(row.question, filters(row)))})
+                row = AskRequest.model_validate(raw)
+            except ValidationError as exc:
+                where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())) or '整条'}: {e.get('msg')}"
+                                  for e in exc.errors())
+                out.append(failed(raw, f"第 {n} 条格式不对（{where}）：每条应为 {{\"id\": …, \"question\": \"…\"}}。"))
+                continue
+            try:
+                answer = await run_in_threadpool(assistant.ask, row.question, filters(row))
+                out.append({"id": row.id, **answer_record(answer)})
             except QuestionError as exc:
-                out.append({"id": row.id, "question": row.question, "answer": "", "refused": True, "citations": [],
-                            "hits": [], "error": str(exc)})
+                out.append(failed(raw, str(exc)))
         return out
 
     sessions = ChatSessions()
@@ -241,6 +299,9 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
             raise HTTPException(404, f"没有这个文档：{source}。请用 GET /api/documents 查看已索引的文档。")
         assistant.store.delete_document(source)
         assistant.retriever.invalidate()
+        from .uploads import remove_upload
+
+        remove_upload(settings, source)  # the kept copy of an uploaded file goes too
         return {"deleted": source}
 
     @app.post(f"{API_PREFIX}/index", dependencies=guard,
@@ -275,29 +336,50 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
         return {"files": outcomes, "chunks": result.chunks,
                 "ok": all(o["status"] in ("added", "updated", "unchanged") for o in outcomes)}
 
+    app.add_middleware(SecurityMiddleware, guard=security)  # outermost: Host and Origin before anything else
     return app
 
 
 def create_app(assistant, credentials: Credentials | None = None):
     """The API and the Gradio workspace in one ASGI app (the workspace at ``/``)."""
     import gradio as gr
+    from starlette.routing import Mount
 
+    from .security import gradio_blocked_paths, gradio_login_check
     from .ui import build_ui, launch_options
+    from .uploads import clean_incoming
 
+    settings = assistant.settings
     app = create_api(assistant, credentials)
     demo = build_ui(assistant)
     auth = (credentials.username, credentials.password) if credentials else None
-    return gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, run_history=False, auth_message="请输入用户名和密码。",
-                               server_name=assistant.settings.host, server_port=assistant.settings.port,
-                               **launch_options())
+    gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, run_history=False,
+                        auth_message="请输入用户名和密码。", server_name=settings.host, server_port=settings.port,
+                        allowed_paths=[], blocked_paths=gradio_blocked_paths(settings),
+                        max_file_size=settings.max_file_bytes, **launch_options())
+    # Mounted Blocks never "launch", and Gradio skips its check that event inputs are files a user uploaded
+    # unless they have: turn the check on. The 文档 tab checks the paths itself as well (security.accept_uploads).
+    demo.has_launched = True
+    demo.upload_ledger = app.state.security.ledger
+    if credentials is not None:
+        gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and getattr(r.app, "tokens", None) is not None)
+        app.state.security.logged_in = gradio_login_check(gradio_app, credentials)
+    clean_incoming(settings)  # staging copies left by a process killed mid-upload
+    return app
 
 
-def serve(assistant, credentials: Credentials | None = None) -> None:
-    """Run the workspace and the API with uvicorn on Settings.host:port (127.0.0.1 by default)."""
+def serve(assistant, credentials: Credentials | None = None, insecure_no_auth: bool = False) -> None:
+    """Run the workspace and the API with uvicorn on Settings.host:port (127.0.0.1 by default).
+
+    Refuses (InsecureBindError) to listen beyond this machine without credentials unless ``insecure_no_auth``.
+    """
     import uvicorn
 
-    app = create_app(assistant, credentials)
+    from .security import check_exposure
+
     settings = assistant.settings
+    check_exposure(settings.host, credentials is not None, insecure_no_auth)
+    app = create_app(assistant, credentials)
     print(f"界面 / workspace: http://{settings.host}:{settings.port}/   API: http://{settings.host}:{settings.port}"
           f"{API_PREFIX}/openapi.json")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -30,9 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         from .llm_install import ModelInstallError
         from .pipeline import QuestionError
         from .store import IndexMismatchError
+        from .store_lock import StoreLockedError
 
         if isinstance(exc, (QuestionError, IndexMismatchError, FileNotFoundError, ValueError, LLMError,
-                            ModelInstallError)):
+                            ModelInstallError, StoreLockedError)):
             print(f"错误 / error: {exc}", file=sys.stderr)
             return EXIT_ERROR
         raise

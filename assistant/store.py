@@ -79,10 +79,19 @@ class ChunkStore:
     # -- construction -------------------------------------------------------------------
     @classmethod
     def persistent(cls, path: str, name: str = "documents") -> "ChunkStore":
+        import weakref
+
         import chromadb
 
-        os.makedirs(path, exist_ok=True)
-        store = cls(chromadb.PersistentClient(path=path, settings=_client_settings()), name)
+        from .store_lock import acquire
+
+        lock = acquire(path)  # one process per folder (StoreLockedError names the holder); shared within a process
+        try:
+            store = cls(chromadb.PersistentClient(path=path, settings=_client_settings()), name)
+        except BaseException:
+            lock.release()
+            raise
+        weakref.finalize(store, lock.release)
         store.path = str(path)
         return store
 

@@ -246,25 +246,21 @@ def _file_path(f) -> str | None:
     return str(getattr(f, "path", None) or getattr(f, "name", None) or f)
 
 
-def upload_files(assistant, files: Sequence | None, progress: ProgressFn | None = None) -> tuple[str, list[list]]:
+def upload_files(assistant, files: Sequence | None, progress: ProgressFn | None = None,
+                 refused: Sequence[str] = ()) -> tuple[str, list[list]]:
     """Copy uploads into the upload folder under safe names, index them, report file by file.
 
     Returns (report HTML, rows of the documents table); see :func:`assistant.uploads.save_and_index`.
+    ``refused`` are paths the upload event named that Gradio never received (:func:`assistant.security.accept_uploads`).
     """
     paths = [p for p in (_file_path(f) for f in (files or [])) if p]
+    denied = [uploads.FileOutcome(Path(p).name or "?", "error", "不是通过本页面上传的文件，已拒绝。") for p in refused]
     if not paths:
-        return R.render_upload_report([]), document_table(assistant)
+        return R.render_upload_report(denied), document_table(assistant)
     result = uploads.save_and_index(assistant, [(p, p) for p in paths], progress, known_errors=_known_errors())
     if result.error:
         return R.render_message(result.error, "error"), document_table(assistant)
-    return R.render_upload_report(result.outcomes, result.chunks), document_table(assistant)
-
-
-def _discard(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
+    return R.render_upload_report(denied + result.outcomes, result.chunks), document_table(assistant)
 
 
 def document_table(assistant) -> list[list]:
@@ -292,9 +288,7 @@ def delete_document(assistant, source: str | None) -> tuple[str, list[list]]:
         return R.render_message(f"文档 {source} 不在索引中。", "warn"), document_table(assistant)
     assistant.store.delete_document(source)
     assistant.retriever.invalidate()
-    copy = upload_dir(assistant) / R.safe_filename(source)
-    if copy.name == source and copy.is_file():
-        _discard(copy)
+    uploads.remove_upload(assistant.settings, source)
     return R.render_message(f"已删除《{rec.title or source}》（{source}）。", "ok"), document_table(assistant)
 
 
@@ -551,13 +545,19 @@ def build_ui(assistant):
         refresh_outputs = [docs_table, source_dd, delete_dd, header, settings_html, region]
 
         @_guard
-        def on_upload(files, progress=gr.Progress()):
+        def on_upload(files, request: gr.Request, progress=gr.Progress()):
+            from .security import discard_gradio_uploads, received_gradio_uploads
+
             def step(done: int, total: int, source: str) -> None:
                 if total:
                     progress((done, total), desc=f"正在索引 {source}" if source else "索引完成", unit="个文件")
 
             progress(0, desc="正在保存上传的文件")
-            report, _rows = upload_files(assistant, files, step)
+            accepted, refused = received_gradio_uploads(demo, [_file_path(f) for f in files or ()], request)
+            try:
+                report, _rows = upload_files(assistant, accepted, step, refused)
+            finally:
+                discard_gradio_uploads(demo, accepted, request)  # kept under uploads/ now; no second copy in temp
             return (report, None, *refreshed())
 
         upload_btn.click(on_upload, [uploads], [upload_status, uploads, *refresh_outputs])

@@ -1,0 +1,370 @@
+"""Request guards of the web app: Host allow-list, same-origin writes, login back-off, uploads Gradio really received.
+
+:class:`SecurityMiddleware` wraps the whole ASGI app (the API and the Gradio workspace):
+
+- **Host**: a request whose ``Host`` header is not one of the configured names gets 400 (this also defeats DNS
+  rebinding: an attacker's domain that resolves to 127.0.0.1 is not on the list).
+- **Origin**: every request that can change something (any method but GET, HEAD and OPTIONS, on every path) whose
+  ``Origin`` (or, without one, ``Referer``) is another site's gets 403. Requests with neither header come from
+  programs (curl, scripts), which a web page cannot forge; browsers always send ``Origin`` on a cross-site POST.
+  Reads are not checked: a page on another site cannot read the answers (no CORS headers are ever sent).
+- **Login back-off**: after ``login_attempts`` wrong passwords from one client, it must wait
+  ``login_backoff_seconds`` (doubling with each further wrong password, at most 15 minutes) before the next
+  password is even checked; for the workspace's ``/login`` and for the API's Basic authentication alike.
+- **Session control**: ``/gradio_api/cancel`` and ``/gradio_api/reset`` need the workspace login too.
+- **Uploads**: the paths Gradio's ``/gradio_api/upload`` hands back are recorded per client (:class:`UploadLedger`);
+  the 文档 tab's upload event accepts only those (:func:`accept_uploads`), never a server path a client names.
+
+>>> host_name("[::1]:7860"), host_name("Example.org:80")
+('::1', 'example.org')
+>>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+(True, True, False)
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1")
+LOGIN_PATHS = frozenset({"/login", "/login/"})
+SESSION_CONTROL_PATHS = frozenset({"/gradio_api/cancel", "/gradio_api/reset"})
+UPLOAD_PATH = "/gradio_api/upload"
+MAX_BACKOFF_SECONDS = 900.0
+
+
+class InsecureBindError(RuntimeError):
+    """The app would listen beyond this machine without a login."""
+
+
+def is_loopback(host: str) -> bool:
+    if (host or "").lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, has_credentials: bool, insecure_no_auth: bool = False) -> None:
+    """Refuse to listen on a non-loopback address without credentials, unless the user said so explicitly."""
+    if is_loopback(host) or has_credentials or insecure_no_auth:
+        return
+    raise InsecureBindError(
+        f"拒绝在 {host} 上无登录启动：局域网内任何人都能读取和替换文档。请设置环境变量 ASSISTANT_USERNAME 和 "
+        f"ASSISTANT_PASSWORD，或只监听 127.0.0.1；确实要无登录对外开放时加 --insecure-no-auth。 / Refusing to listen "
+        f"on {host} without a login: set ASSISTANT_USERNAME and ASSISTANT_PASSWORD, or pass --insecure-no-auth."
+    )
+
+
+def host_name(header: str) -> str:
+    """The host name of a ``Host`` header or a URL's netloc, lower-case, without the port."""
+    header = (header or "").strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def allowed_hosts(settings) -> frozenset[str] | None:
+    """The Host names the app answers to (None: any): localhost names, the bind host, ``allowed_hosts``."""
+    extra = settings.allowed_hosts
+    names = [n.strip() for n in (extra.split(",") if isinstance(extra, str) else extra or ()) if n.strip()]
+    if "*" in names:
+        return None
+    hosts = {*LOCAL_NAMES, *(host_name(n) for n in names)}
+    bind = (settings.host or "").strip("[]").lower()
+    if bind in ("0.0.0.0", "::", ""):  # every interface: this machine's own name and addresses
+        try:
+            name, aliases, addresses = socket.gethostbyname_ex(socket.gethostname())
+            hosts.update(x.lower() for x in (name, *aliases, *addresses))
+        except OSError:
+            pass
+    else:
+        hosts.add(bind)
+    return frozenset(hosts)
+
+
+def _normal_netloc(netloc: str, scheme: str = "") -> str:
+    netloc = netloc.strip().lower()
+    for port, schemes in ((":80", ("http", "ws", "")), (":443", ("https", "wss", ""))):
+        if netloc.endswith(port) and scheme in schemes:
+            return netloc[: -len(port)]
+    return netloc
+
+
+def cross_site(headers, host: str) -> str | None:
+    """Why a state-changing request is refused (its Origin or Referer is another site), or None."""
+    source = headers.get("origin") or headers.get("referer")
+    if source is None:
+        return None  # not sent by a browser page
+    if source.strip().lower() == "null":
+        return "Origin: null"
+    parts = urlsplit(source)
+    if _normal_netloc(parts.netloc, parts.scheme) != _normal_netloc(host):
+        return f"{'Origin' if headers.get('origin') else 'Referer'}: {source[:200]}"
+    return None
+
+
+class LoginBackoff:
+    """Wrong passwords per client; past ``attempts`` of them the client waits, the wait doubling each time."""
+
+    def __init__(self, attempts: int = 5, seconds: float = 2.0, clock: Callable[[], float] = time.monotonic,
+                 limit: int = 10_000):
+        self.attempts, self.seconds, self.clock, self.limit = max(1, attempts), seconds, clock, limit
+        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # client -> (count, blocked until)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings) -> "LoginBackoff":
+        return cls(settings.login_attempts, settings.login_backoff_seconds)
+
+    def wait(self, client: str) -> float:
+        """Seconds ``client`` must still wait before a password is checked (0: go ahead)."""
+        with self._lock:
+            count, until = self._failures.get(client, (0, 0.0))
+        return max(0.0, until - self.clock())
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            count = self._failures.pop(client, (0, 0.0))[0] + 1
+            over = count - self.attempts  # the attempts-th wrong password starts the first wait
+            until = (self.clock() + min(MAX_BACKOFF_SECONDS, self.seconds * 2 ** over)) if over >= 0 else 0.0
+            self._failures[client] = (count, until)
+            while len(self._failures) > self.limit:
+                self._failures.popitem(last=False)
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+    @staticmethod
+    def message(seconds: float) -> str:
+        wait = max(1, int(seconds + 0.999))
+        return (f"密码错误次数过多，请 {wait} 秒后再试。 / Too many wrong passwords from this client; "
+                f"try again in {wait} s.")
+
+
+class UploadLedger:
+    """The files Gradio's upload route saved, per client: the only paths an upload event may name."""
+
+    def __init__(self, keep_seconds: float = 24 * 3600, per_client: int = 10_000):
+        self.keep_seconds, self.per_client = keep_seconds, per_client
+        self._paths: dict[str, OrderedDict[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def record(self, client: str, paths) -> None:
+        now = time.monotonic()
+        with self._lock:
+            mine = self._paths.setdefault(client, OrderedDict())
+            for p in paths:
+                mine[str(Path(p).resolve())] = now
+            while len(mine) > self.per_client:
+                mine.popitem(last=False)
+
+    def owns(self, client: str, path: str | Path) -> bool:
+        with self._lock:
+            at = self._paths.get(client, {}).get(str(Path(path).resolve()))
+        return at is not None and time.monotonic() - at < self.keep_seconds
+
+    def forget(self, client: str, path: str | Path) -> None:
+        with self._lock:
+            self._paths.get(client, OrderedDict()).pop(str(Path(path).resolve()), None)
+
+
+def client_key(client_host: str | None, cookies: dict | None) -> str:
+    """Who sent a request: the client address and, with a workspace login, its session cookie."""
+    token = "".join(str(v) for k, v in sorted((cookies or {}).items()) if str(k).startswith("access-token"))
+    return f"{client_host or '?'}|{token}"
+
+
+def request_client_key(request) -> str:
+    """:func:`client_key` of a ``gr.Request`` (or None, e.g. a handler called directly)."""
+    if request is None:
+        return client_key(None, None)
+    client = getattr(request, "client", None)
+    try:
+        cookies = dict(getattr(request, "cookies", {}) or {})
+    except (AttributeError, TypeError):
+        cookies = {}
+    return client_key(getattr(client, "host", None), cookies)
+
+
+def accept_uploads(paths: list[str], client: str, upload_folder: str | Path, received: set | None = None,
+                   ledger: UploadLedger | None = None) -> tuple[list[str], list[str]]:
+    """(accepted, refused) paths of an upload event: only regular files inside Gradio's upload folder that Gradio
+    itself received (``received``, its ``upload_file_set``) for this client (``ledger``), symlinks resolved."""
+    root = Path(upload_folder).resolve()
+    seen = {str(Path(p).resolve()) for p in (received or ())}
+    accepted, refused = [], []
+    for p in paths:
+        real = Path(p).resolve()
+        ok = (real.is_relative_to(root) and real != root and real.is_file() and not Path(p).is_symlink()
+              and (received is None or str(real) in seen) and (ledger is None or ledger.owns(client, real)))
+        (accepted if ok else refused).append(p)
+    return accepted, refused
+
+
+def gradio_blocked_paths(settings) -> list[str]:
+    """Folders Gradio must never read or serve: the index and its uploads, the program, the working folder,
+    the model cache, the home folder and /etc (any of them holding Gradio's upload or the temp folder is left out)."""
+    import tempfile
+
+    from gradio.utils import get_upload_folder
+
+    needed = [Path(get_upload_folder()).resolve(), Path(tempfile.gettempdir()).resolve()]
+    candidates = [Path(settings.store_dir), Path(__file__).resolve().parents[1], Path.cwd(),
+                  Path(settings.model_cache_dir), Path.home(), Path("/etc")]
+    out = []
+    for c in candidates:
+        c = c.resolve()
+        if not any(n.is_relative_to(c) for n in needed) and str(c) not in out:
+            out.append(str(c))
+    return out
+
+
+def received_gradio_uploads(blocks, paths: list, request) -> tuple[list[str], list[str]]:
+    """:func:`accept_uploads` for an upload event of ``blocks``: Gradio's upload folder, its ``upload_file_set``
+    and, when the app was built by ``create_app``, this client's :class:`UploadLedger`."""
+    from gradio.utils import get_upload_folder
+
+    return accept_uploads([str(p) for p in paths if p], request_client_key(request), get_upload_folder(),
+                          set(getattr(blocks, "upload_file_set", ()) or ()), getattr(blocks, "upload_ledger", None))
+
+
+def discard_gradio_uploads(blocks, paths: list, request) -> None:
+    """Delete Gradio's temporary copies of accepted uploads (they are kept under ``uploads/`` by now)."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder()).resolve()
+    ledger = getattr(blocks, "upload_ledger", None)
+    received = getattr(blocks, "upload_file_set", None)
+    for p in paths:
+        real = Path(p).resolve()
+        if not real.is_relative_to(root) or real == root:
+            continue
+        real.unlink(missing_ok=True)
+        try:
+            if real.parent != root:
+                real.parent.rmdir()  # Gradio's per-upload folder, when empty
+        except OSError:
+            pass
+        if received is not None:
+            received.discard(str(p))
+            received.discard(str(real))
+        if ledger is not None:
+            ledger.forget(request_client_key(request), real)
+
+
+# -- the middleware ----------------------------------------------------------------------------
+class Guard:
+    """What :class:`SecurityMiddleware` enforces; ``create_app`` fills in the workspace's parts."""
+
+    def __init__(self, settings):
+        self.hosts = allowed_hosts(settings)
+        self.backoff = LoginBackoff.from_settings(settings)
+        self.ledger = UploadLedger()
+        self.logged_in: Callable | None = None  # (starlette Request) -> bool; None: the workspace has no login
+
+
+async def _send_json(send, status: int, body: dict, headers: dict | None = None) -> None:
+    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    extra = [(k.lower().encode(), str(v).encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode()),
+                            *extra]})
+    await send({"type": "http.response.body", "body": raw})
+
+
+class SecurityMiddleware:
+    """Pure ASGI middleware applying a :class:`Guard` to every HTTP and websocket request."""
+
+    def __init__(self, app, guard: Guard):
+        self.app, self.guard = app, guard
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        from starlette.datastructures import Headers
+        from starlette.requests import Request
+
+        headers = Headers(scope=scope)
+        host = headers.get("host", "")
+        method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
+        refusal = None
+        if self.guard.hosts is not None and host_name(host) not in self.guard.hosts:
+            refusal = (400, f"不接受的主机名 Host: {host[:100]!r}。请用 http://127.0.0.1 访问，或在设置 allowed_hosts 中"
+                            f"加入这个名称。 / Host not allowed; add it to the allowed_hosts setting.")
+        elif method not in SAFE_METHODS and (why := cross_site(headers, host)):
+            refusal = (403, f"拒绝来自其他网站的请求（{why}）：只接受本应用页面发出的修改。 / cross-site request refused")
+        if refusal is not None:
+            if scope["type"] == "websocket":
+                return await send({"type": "websocket.close", "code": 1008})
+            return await _send_json(send, refusal[0], {"detail": refusal[1]})
+        path = scope.get("path", "")
+        client = (scope.get("client") or ("?",))[0]
+        if path in SESSION_CONTROL_PATHS and self.guard.logged_in is not None \
+                and not self.guard.logged_in(Request(scope)):
+            return await _send_json(send, 401, {"detail": "需要登录。 / authentication required"})
+        if path in LOGIN_PATHS and method == "POST":
+            return await self._login(scope, receive, send, client)
+        if path == UPLOAD_PATH and method == "POST":
+            return await self._upload(scope, receive, send, client_key(client, Request(scope).cookies))
+        return await self.app(scope, receive, send)
+
+    async def _login(self, scope, receive, send, client: str):
+        backoff = self.guard.backoff
+        wait = backoff.wait(client)
+        if wait > 0:
+            return await _send_json(send, 429, {"detail": backoff.message(wait)}, {"Retry-After": int(wait + 0.999)})
+
+        async def observe(message):
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                if status == 200:
+                    backoff.succeeded(client)
+                elif status in (400, 401):
+                    backoff.failed(client)
+            await send(message)
+
+        return await self.app(scope, receive, observe)
+
+    async def _upload(self, scope, receive, send, client: str):
+        status, body = [0], bytearray()
+
+        async def capture(message):
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            elif message["type"] == "http.response.body" and status[0] == 200 and len(body) < 4 << 20:
+                body.extend(message.get("body", b""))
+                if not message.get("more_body"):
+                    try:
+                        paths = json.loads(bytes(body))
+                    except ValueError:
+                        paths = []
+                    self.guard.ledger.record(client, [p for p in paths if isinstance(p, str)])
+            await send(message)
+
+        return await self.app(scope, receive, capture)
+
+
+def gradio_login_check(gradio_app, credentials) -> Callable:
+    """``(request) -> bool``: the request carries the workspace's login cookie (or valid Basic credentials)."""
+    from .api import basic_credentials
+
+    def logged_in(request) -> bool:
+        cookie_id = getattr(gradio_app, "cookie_id", "")
+        for name in (f"access-token-{cookie_id}", f"access-token-unsecure-{cookie_id}"):
+            token = request.cookies.get(name)
+            if token and token in getattr(gradio_app, "tokens", {}):
+                return True
+        return credentials.check(basic_credentials(request.headers.get("authorization")))
+
+    return logged_in
+
