@@ -138,7 +138,7 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
     """The JSON API for one Assistant (routes under /api), added to ``app`` or a new FastAPI app."""
     from .pipeline import QuestionError
     from .retrieval import SearchFilters
-    from .security import Guard, SecurityMiddleware
+    from .security import BodyLimitMiddleware, Guard, SecurityMiddleware
     from .store import IndexMismatchError
     from .store_lock import StoreLockedError
 
@@ -195,16 +195,12 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
                              "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]},
                             status_code=422)
 
-    @app.middleware("http")
-    async def _body_limit(request: Request, call_next):
-        if request.url.path.startswith(API_PREFIX):
-            limit = settings.max_file_bytes + UPLOAD_CHUNK if request.url.path == f"{API_PREFIX}/index" \
-                else settings.max_request_bytes
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > limit:
-                return JSONResponse({"detail": f"请求太大（{int(length):,} 字节，上限 {limit:,} 字节）。"
-                                               f" / request body too large"}, status_code=413)
-        return await call_next(request)
+    def body_limit(path: str) -> int | None:
+        if not path.startswith(API_PREFIX):
+            return None
+        return settings.max_file_bytes + UPLOAD_CHUNK if path == f"{API_PREFIX}/index" else settings.max_request_bytes
+
+    app.add_middleware(BodyLimitMiddleware, limit=body_limit)  # pure ASGI: handlers still see a client leave
 
     guard = [Depends(authorized)]
 

@@ -354,6 +354,25 @@ class SecurityMiddleware:
         return await self.app(scope, receive, capture)
 
 
+class BodyLimitMiddleware:
+    """413 for a request whose declared ``Content-Length`` is over ``limit(path)`` (None: no limit), before it is read.
+
+    Pure ASGI (not Starlette's BaseHTTPMiddleware), so ``Request.is_disconnected`` keeps working in handlers.
+    """
+
+    def __init__(self, app, limit: Callable[[str], int | None]):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            limit = self.limit(scope.get("path", ""))
+            length = dict(scope.get("headers") or ()).get(b"content-length", b"")
+            if limit is not None and length.isdigit() and int(length) > limit:
+                return await _send_json(send, 413, {"detail": f"请求太大（{int(length):,} 字节，上限 {limit:,} 字节）。"
+                                                              f" / request body too large"})
+        return await self.app(scope, receive, send)
+
+
 def gradio_login_check(gradio_app, credentials) -> Callable:
     """``(request) -> bool``: the request carries the workspace's login cookie (or valid Basic credentials)."""
     from .api import basic_credentials
