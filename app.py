@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     try:  # both before any work: a refused start costs nothing
         check_exposure(settings.host, credentials is not None, args.insecure_no_auth)
         assistant = Assistant(settings)
-        known = assistant.store.documents()  # opens the index: StoreLockedError if another process has it
+        known = assistant.store.documents()  # opens the index: StoreLockedError if another process writes there
+        assistant.store.hold_for_writing()  # the app writes (uploads) at any time: no other process may use it now
     except (InsecureBindError, StoreLockedError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1

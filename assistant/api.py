@@ -346,6 +346,7 @@ def create_app(assistant, credentials: Credentials | None = None):
     from .uploads import clean_incoming
 
     settings = assistant.settings
+    assistant.store.hold_for_writing()  # embedded: this process owns the folder from now on (store_lock)
     app = create_api(assistant, credentials)
     demo = build_ui(assistant)
     auth = (credentials.username, credentials.password) if credentials else None

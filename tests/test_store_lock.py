@@ -56,20 +56,20 @@ def test_a_second_process_on_a_live_store_fails_clearly(fake_assistant, tmp_path
 
 def test_the_lock_is_shared_within_a_process_and_freed_with_the_last_store(fake_settings, tmp_path):
     from assistant.pipeline import Assistant
-    from assistant.store_lock import StoreLockedError, acquire, holder
+    from assistant.store_lock import StoreLockedError, acquire, lock_path
 
     first = Assistant(fake_settings)
     assert first.index([SAMPLE]).ok
     second = Assistant(fake_settings)  # the same folder in the same process: fine
     assert SAMPLE.name in second.store.documents() and "100%" in second.ask("2023年行政机关负责人出庭应诉率是多少？").text
-    assert holder(fake_settings.store_dir) == os.getpid()
+    assert lock_path(fake_settings.store_dir).read_text().startswith(f"{os.getpid()} writer")
     del first, second
     gc.collect()
     later = _cli(["search", "出庭应诉率", "--store", fake_settings.store_dir], Path(fake_settings.store_dir))
     assert later.returncode == 0 and SAMPLE.name in later.stdout, later.stderr[-2000:]
     # and a lock another process holds is reported with its pid
     holder_proc = subprocess.Popen([sys.executable, "-c", "import sys, time; from assistant.store_lock import acquire; "
-                                    "acquire(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+                                    "acquire(sys.argv[1], exclusive=True); print('held', flush=True); time.sleep(60)",
                                     str(tmp_path / "other")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder_proc.stdout.readline().strip() == "held"
@@ -79,7 +79,30 @@ def test_the_lock_is_shared_within_a_process_and_freed_with_the_last_store(fake_
         holder_proc.kill()
         holder_proc.wait(timeout=30)
         holder_proc.stdout.close()
-    acquire(tmp_path / "other").release()  # the dead holder's lock is gone with it
+    acquire(tmp_path / "other", exclusive=True).release()  # the dead holder's lock is gone with it
+
+
+def test_readers_share_a_store_and_keep_writers_out(fake_settings):
+    """Read-only processes (ask, search) run side by side; none may write while another has the folder open."""
+    from assistant.pipeline import Assistant
+    from assistant.store_lock import StoreLockedError
+
+    store = Path(fake_settings.store_dir)
+    assert Assistant(fake_settings).index([SAMPLE]).ok
+    gc.collect()  # this process lets go of the folder
+    reader = Assistant(fake_settings)
+    assert "100%" in reader.ask("2023年行政机关负责人出庭应诉率是多少？").text  # this process now reads
+    other = _cli(["search", "出庭应诉率"], store)  # another reader at the same time: fine
+    assert other.returncode == 0 and SAMPLE.name in other.stdout, other.stderr[-2000:]
+    new = store.parent / "new.txt"
+    new.write_text("关于加强普法工作的通知\n\n各单位要落实普法责任制。\n", encoding="utf-8")
+    _refused_clearly(_cli(["index", str(new)], store))  # a writer while this process reads: refused
+    assert set(reader.store.documents()) == {SAMPLE.name}
+    holder_proc = subprocess.Popen([sys.executable, "-m", "assistant", "search", "出庭应诉率", "--store", str(store)],
+                                   cwd=ROOT, env=_env(store), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    holder_proc.wait(timeout=300)
+    assert reader.index([new]).ok  # with the other reader gone, this process may write (and now holds the folder)
+    _refused_clearly(_cli(["search", "普法"], store))  # so readers are refused while it writes
 
 
 def test_a_locked_store_is_a_409_not_a_500(fake_settings, tmp_path):
@@ -88,7 +111,7 @@ def test_a_locked_store_is_a_409_not_a_500(fake_settings, tmp_path):
     from assistant.pipeline import Assistant
 
     holder_proc = subprocess.Popen([sys.executable, "-c", "import sys, time; from assistant.store_lock import acquire; "
-                                    "acquire(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+                                    "acquire(sys.argv[1], exclusive=True); print('held', flush=True); time.sleep(60)",
                                     fake_settings.store_dir], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert holder_proc.stdout.readline().strip() == "held"
