@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -341,8 +341,9 @@ def create_app(assistant, credentials: Credentials | None = None):
     import gradio as gr
     from starlette.routing import Mount
 
-    from .security import gradio_blocked_paths, gradio_login_check
+    from .security import gradio_login_check
     from .ui import build_ui, launch_options
+    from .upload_guard import gradio_blocked_paths
     from .uploads import clean_incoming
 
     settings = assistant.settings

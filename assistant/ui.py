@@ -546,7 +546,7 @@ def build_ui(assistant):
 
         @_guard
         def on_upload(files, request: gr.Request, progress=gr.Progress()):
-            from .security import discard_gradio_uploads, received_gradio_uploads
+            from .upload_guard import discard_gradio_uploads, received_gradio_uploads
 
             def step(done: int, total: int, source: str) -> None:
                 if total:

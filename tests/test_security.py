@@ -111,7 +111,7 @@ def test_upload_event_refuses_gradio_cache_files_this_client_never_uploaded(serv
 
 
 def test_accept_uploads_checks_folder_set_client_and_symlinks(tmp_path):
-    from assistant.security import UploadLedger, accept_uploads
+    from assistant.upload_guard import UploadLedger, accept_uploads
 
     cache = tmp_path / "cache"
     (cache / "a").mkdir(parents=True)

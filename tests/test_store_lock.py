@@ -85,8 +85,6 @@ def test_the_lock_is_shared_within_a_process_and_freed_with_the_last_store(fake_
 def test_readers_share_a_store_and_keep_writers_out(fake_settings):
     """Read-only processes (ask, search) run side by side; none may write while another has the folder open."""
     from assistant.pipeline import Assistant
-    from assistant.store_lock import StoreLockedError
-
     store = Path(fake_settings.store_dir)
     assert Assistant(fake_settings).index([SAMPLE]).ok
     gc.collect()  # this process lets go of the folder
