@@ -77,6 +77,9 @@ def test_upload_event_refuses_a_server_path(served, secret):
     uploads = Path(assistant.settings.store_dir) / "uploads"
     assert not uploads.exists() or not any(p.is_file() for p in uploads.iterdir())
     assert not leaked(server.url)
+    for path in (secret, ROOT / "README.md", Path(assistant.settings.store_dir) / "chroma.sqlite3"):  # nor served
+        r = requests.get(f"{server.url}/gradio_api/file={path}", timeout=30)
+        assert r.status_code in (403, 404) and "zebra-4711" not in r.text, (path, r.status_code)
 
 
 def test_upload_event_refuses_gradio_cache_files_this_client_never_uploaded(served, secret):
@@ -308,7 +311,8 @@ def secured(fake_assistant):
     from assistant.api import Credentials, create_app
 
     assistant = fake_assistant
-    assistant.settings = assistant.settings.replace(login_attempts=3, login_backoff_seconds=1.5)
+    quick = {"login_attempts": 3, "login_backoff_seconds": 1.5}  # (fields checked: the probes also run on old code)
+    assistant.settings = assistant.settings.replace(**{k: v for k, v in quick.items() if hasattr(assistant.settings, k)})
     with AppServer(create_app(assistant, Credentials(USER, PASSWORD))) as server:
         yield server
 
