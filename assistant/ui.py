@@ -251,7 +251,8 @@ def upload_files(assistant, files: Sequence | None, progress: ProgressFn | None 
     """Copy uploads into the upload folder under safe names, index them, report file by file.
 
     Returns (report HTML, rows of the documents table); see :func:`assistant.uploads.save_and_index`.
-    ``refused`` are paths the upload event named that Gradio never received (:func:`assistant.security.accept_uploads`).
+    ``refused`` are paths the upload event named that Gradio never received
+    (:func:`assistant.upload_guard.accept_uploads`); each is reported as an error.
     """
     paths = [p for p in (_file_path(f) for f in (files or [])) if p]
     denied = [uploads.FileOutcome(Path(p).name or "?", "error", "不是通过本页面上传的文件，已拒绝。") for p in refused]
