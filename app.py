@@ -7,10 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from assistant.interfaces.api import credentials_from_env, serve
-from assistant.config import Settings
-from assistant.indexing.indexer import print_progress
 from assistant.assistant import Assistant
+from assistant.config import Settings
+from assistant.errors import InsecureBindError, StoreLockedError
+from assistant.interfaces.api import check_exposure, credentials_from_env, serve
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -22,19 +22,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--store", help="索引目录（默认 index/）")
     p.add_argument("--chroma-url", help="Chroma 服务器地址")
     p.add_argument("--docs", nargs="*", help="启动时索引的文件或文件夹（默认：索引为空时索引示例报告）")
+    p.add_argument("--insecure-no-auth", action="store_true",
+                   help="允许在非 127.0.0.1 地址上无登录运行（不安全：同一网络的任何人都能读取和替换文档）")
     args = p.parse_args(argv)
     settings = Settings.load(store_dir=args.store, chroma_url=args.chroma_url, host=args.host, port=args.port)
-    assistant = Assistant(settings)
-    docs = args.docs if args.docs else ([str(SAMPLES)] if not assistant.store.documents() else [])
+    credentials = credentials_from_env(os.environ)
+    try:  # both before any work: a refused start costs nothing
+        check_exposure(settings.host, credentials is not None, args.insecure_no_auth)
+        assistant = Assistant(settings)
+        known = assistant.documents()  # opens the index: StoreLockedError if another process writes there
+        assistant.hold_for_writing()  # the app writes (uploads) at any time: no other process may use it now
+    except (InsecureBindError, StoreLockedError) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    docs = args.docs if args.docs else ([str(SAMPLES)] if not known else [])
     if docs:
         print(f"正在索引 / indexing: {', '.join(docs)}（首次运行会先构建嵌入模型）", file=sys.stderr)
-        report = assistant.index(docs, progress=print_progress())
+        report = assistant.index(docs, progress=assistant.console_progress())
         print(report.summary(), file=sys.stderr)
         for source, message in report.errors.items():
             print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
     print("正在加载模型 / loading the model …", file=sys.stderr)
     assistant.warm_up()
-    serve(assistant, credentials_from_env(os.environ))  # the workspace at / and the JSON API at /api
+    serve(assistant, credentials, args.insecure_no_auth)  # the workspace at / and the JSON API at /api
     return 0
 
 

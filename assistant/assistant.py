@@ -119,8 +119,19 @@ class Assistant:
         with self._index_lock:
             self.store.delete_document(source)
             self.retriever.invalidate()
-        uploads.discard_copy(self.settings, source)
+        uploads.remove_upload(self.settings, source)  # the kept copy of an uploaded file goes too
         return record
+
+    def hold_for_writing(self) -> None:
+        """Take the embedded store's folder for this process (the app does at start, since it writes at any time);
+        StoreLockedError, naming the holder, while another process has it open."""
+        self.store.hold_for_writing()
+
+    def clean_uploads(self) -> list[str]:
+        """Remove staging copies that a process killed mid-upload left in the upload folder; their names."""
+        from assistant.indexing import uploads
+
+        return uploads.clean_incoming(self.settings)
 
     def upload_dir(self) -> Path:
         from assistant.indexing import uploads

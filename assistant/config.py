@@ -57,6 +57,11 @@ class Settings:
     llm_min_support: float = 0.6  # share of a sentence's new content found in its passages (calibrated: BENCHMARKS.md)
     host: str = "127.0.0.1"
     port: int = 7860
+    allowed_hosts: str = ""  # extra Host names the app answers to, comma-separated (localhost names always); "*" = any
+    max_batch_questions: int = 200  # questions in one /api/ask/batch request
+    request_seconds: float = 300.0  # time budget of one batch request; questions past it get a per-line error
+    login_attempts: int = 5  # wrong passwords from one client before it must wait
+    login_backoff_seconds: float = 2.0  # the first wait; it doubles with every further wrong password (up to 15 min)
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, env: dict | None = None, **overrides) -> "Settings":

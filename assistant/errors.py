@@ -46,6 +46,14 @@ class ModelNotAvailableError(RuntimeError):
     """The embedding model is neither built in, a folder, nor in the local Hugging Face cache."""
 
 
+class StoreLockedError(RuntimeError):
+    """Another process holds the embedded store folder (the message names its pid and points at server mode)."""
+
+
+class InsecureBindError(RuntimeError):
+    """The app would listen beyond this machine without a login (``--insecure-no-auth`` allows it)."""
+
+
 def cannot_read(name: str, zh: str, en: str) -> IngestError:
     """An IngestError in the house style: ``无法读取文件 {name}：{zh} / {en}``."""
     return IngestError(f"无法读取文件 {name}：{zh} / {en}")
@@ -55,6 +63,8 @@ def cannot_read(name: str, zh: str, en: str) -> IngestError:
 ERROR_TABLE: tuple[tuple[type[BaseException], int, int], ...] = (
     (QuestionError, 400, EXIT_ERROR),
     (IndexMismatchError, 409, EXIT_ERROR),
+    (StoreLockedError, 409, EXIT_ERROR),
+    (InsecureBindError, 400, EXIT_ERROR),
     (IngestError, 422, EXIT_ERROR),
     (LLMTimeout, 504, EXIT_ERROR),
     (LLMError, 502, EXIT_ERROR),

@@ -285,16 +285,18 @@ class Turn:
 class FileOutcome:
     """What became of one uploaded file."""
 
-    name: str
+    name: str  # the name it is kept and indexed under
     status: str  # added | updated | unchanged | error | skipped
     message: str = ""
+    original: str = ""  # the client's file name, when it differs from ``name``
 
     @property
     def ok(self) -> bool:
         return self.status in ("added", "updated", "unchanged")
 
     def to_json(self) -> dict:
-        return {"name": self.name, "status": self.status, "message": self.message}
+        out = {"name": self.name, "status": self.status, "message": self.message}
+        return {**out, "original": self.original} if self.original else out
 
 
 @dataclass

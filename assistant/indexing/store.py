@@ -73,15 +73,25 @@ class ChunkStore:
         self._beat_at = 0.0
         self._committed: tuple[str, dict[str, str]] | None = None  # (generation, source -> content hash)
         self.path: str | None = None  # the Chroma folder in embedded mode (caches are kept beside it)
+        self._lock = None  # embedded mode: this process's share of the folder's lock (store_lock)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
     def persistent(cls, path: str, name: str = "documents") -> "ChunkStore":
+        import weakref
+
         import chromadb
 
-        os.makedirs(path, exist_ok=True)
-        store = cls(chromadb.PersistentClient(path=path, settings=_client_settings()), name)
-        store.path = str(path)
+        from assistant.indexing.store_lock import acquire
+
+        lock = acquire(path)  # shared to read, exclusive from the first write (StoreLockedError names the holder)
+        try:
+            store = cls(chromadb.PersistentClient(path=path, settings=_client_settings()), name)
+        except BaseException:
+            lock.release()
+            raise
+        weakref.finalize(store, lock.release)
+        store.path, store._lock = str(path), lock
         return store
 
     @classmethod
@@ -109,6 +119,12 @@ class ChunkStore:
             return cls.server(settings.chroma_url, settings.collection)
         return cls.persistent(settings.store_dir, settings.collection)
 
+    def hold_for_writing(self) -> None:
+        """Embedded mode: take the folder's lock exclusively, for the process's life (done before every write;
+        the app does it at start). StoreLockedError while another process has the folder open."""
+        if self._lock is not None:
+            self._lock.upgrade()
+
     # -- provenance ---------------------------------------------------------------------
     def provenance(self) -> dict:
         """What built the index, read afresh: another process (or app on a shared server) may have claimed it."""
@@ -129,6 +145,7 @@ class ChunkStore:
                     "(delete the index folder and run `assistant index PATH`) or switch the model back."
                 )
         if claim and found != wanted:
+            self.hold_for_writing()
             self._chunks.modify(metadata=wanted)
 
     # -- writes ---------------------------------------------------------------------------
@@ -140,6 +157,7 @@ class ChunkStore:
         record is written, readers see the previous version, and an interrupted run leaves only
         uncommitted chunks that :meth:`repair` removes.
         """
+        self.hold_for_writing()
         for i in range(0, len(chunks), batch):
             part = chunks[i : i + batch]
             self._beat()
@@ -160,12 +178,14 @@ class ChunkStore:
 
     def set_folder(self, source: str, folder: str) -> None:
         """Record the folder an unchanged document is now indexed from (the folder was moved or renamed)."""
+        self.hold_for_writing()
         got = self._docs.get(ids=[_doc_id(source)], include=["metadatas"])
         if got["ids"]:
             self._docs.update(ids=[_doc_id(source)], metadatas=[{**got["metadatas"][0], "folder": folder}])
 
     def delete_document(self, source: str) -> None:
         """Remove the record first (the document is gone for readers), then its chunks."""
+        self.hold_for_writing()
         self._docs.delete(ids=[_doc_id(source)])
         self._chunks.delete(where={"source": source})
         self._bump()
@@ -182,6 +202,7 @@ class ChunkStore:
     # -- indexing runs ----------------------------------------------------------------------
     def begin_run(self) -> str:
         """Announce an indexing run, so that other processes' :meth:`repair` spares its uncommitted chunks."""
+        self.hold_for_writing()
         self._run = uuid.uuid4().hex
         self._beat(force=True)
         return self._run
@@ -217,6 +238,7 @@ class ChunkStore:
         Chunks being written by another live indexing run (:meth:`begin_run`) are left alone.
         Returns the number of chunks deleted.
         """
+        self.hold_for_writing()
         busy = self.live_runs()
         records = self.documents()
         got = self._chunks.get(include=["metadatas"])

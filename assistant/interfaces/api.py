@@ -8,27 +8,34 @@ workspace at ``/`` beside it, and ``serve`` runs both with uvicorn. With credent
          -d '{"id": "q1", "question": "2023年行政机关负责人出庭应诉率是多少？"}'
 
 Errors are JSON ``{"detail": "<message saying what to do>"}``: 400 a question that cannot be asked (empty, too long),
-401 missing or wrong credentials, 409 an index built with another model, 413 a body over the size limit, 422 a
-malformed request.
+a body that is not UTF-8 JSON or a Host name not allowed, 401 missing or wrong credentials (with ``Retry-After``
+while a client that sent too many wrong passwords must wait), 403 a write from another site's page, 409 an index
+built with another model or held by another process, 413 a body or batch over its limit, 422 a malformed request.
+Host, Origin and back-off rules: :mod:`assistant.interfaces.security`.
 """
 from __future__ import annotations
 
-import base64
-import binascii
-import secrets
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.errors import ERROR_TABLE, QuestionError, status_and_exit
+from assistant.interfaces.security import (  # noqa: F401  (re-exported: app.py checks before any work)
+    Credentials, basic_credentials, check_exposure, credentials_from_env,
+)
 from assistant.records import answer_record, hit_record, verdict_record
+from assistant.types import SearchFilters
 
 API_PREFIX = "/api"
 UPLOAD_CHUNK = 1 << 20
@@ -41,6 +48,9 @@ class Filters(BaseModel):
     year_from: int | None = None
     year_to: int | None = None
     source: list[str] = Field(default_factory=list, description="只在这些文档中检索")
+    law_kind: list[str] = Field(default_factory=list, description="法律文件类型：法律 / 行政法规 / 司法解释 / 部门规章 / 地方性法规 / 宪法 / 案例")
+    level: list[str] = Field(default_factory=list, description="制定层级：国家 / 地方")
+    region: list[str] = Field(default_factory=list, description="地区（地方性法规），如 北京")
 
 
 class AskRequest(Filters):
@@ -74,10 +84,10 @@ class ChatSessions:
         self._lock = threading.Lock()
 
     def get(self, session_id: str):
-        from assistant.answering.chat import ChatSession
+        from assistant.assistant import Assistant
 
         with self._lock:
-            entry = self._sessions.pop(session_id, None) or (ChatSession(), threading.Lock())
+            entry = self._sessions.pop(session_id, None) or (Assistant.new_chat(), threading.Lock())
             self._sessions[session_id] = entry
             while len(self._sessions) > self.limit:
                 self._sessions.popitem(last=False)
@@ -88,71 +98,50 @@ class ChatSessions:
             return self._sessions.pop(session_id, None) is not None
 
 
-class Credentials:
-    """Username and password for HTTP Basic; comparisons take constant time."""
-
-    def __init__(self, username: str, password: str):
-        self.username, self.password = username, password
-
-    def check(self, given: tuple[str, str] | None) -> bool:
-        if given is None:
-            return False
-        ok_user = secrets.compare_digest(given[0].encode(), self.username.encode())
-        ok_pass = secrets.compare_digest(given[1].encode(), self.password.encode())
-        return ok_user and ok_pass
-
-
-def basic_credentials(header: str | None) -> tuple[str, str] | None:
-    """(username, password) from an ``Authorization: Basic`` header; UTF-8 (RFC 7617), else Latin-1.
-
-    >>> basic_credentials("Basic dXNlcjrlj6Pku6Q=")
-    ('user', '口令')
-    """
-    scheme, _, param = (header or "").partition(" ")
-    if scheme.lower() != "basic" or not param:
-        return None
-    try:
-        raw = base64.b64decode(param.strip(), validate=True)
-    except (ValueError, binascii.Error):
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    user, sep, password = text.partition(":")
-    return (user, password) if sep else None
-
-
-def credentials_from_env(env: dict) -> Credentials | None:
-    user, password = env.get("ASSISTANT_USERNAME"), env.get("ASSISTANT_PASSWORD")
-    return Credentials(user, password) if user and password else None
-
-
 # -- the app -----------------------------------------------------------------------------------
 def create_api(assistant, credentials: Credentials | None = None, app: FastAPI | None = None) -> FastAPI:
     """The JSON API for one Assistant (routes under /api), added to ``app`` or a new FastAPI app."""
-    from assistant.assistant import QuestionError
-    from assistant.retrieval.retriever import SearchFilters
-    from assistant.indexing.store import IndexMismatchError
+    from assistant.interfaces.security import BodyLimitMiddleware, Guard, SecurityMiddleware
 
     settings = assistant.settings
+    security = Guard(settings)
+    challenge = {"WWW-Authenticate": 'Basic realm="legal-assistant"'}
 
     def authorized(request: Request) -> None:
-        if credentials is not None and not credentials.check(basic_credentials(request.headers.get("authorization"))):
-            raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码。 / authentication required",
-                                headers={"WWW-Authenticate": 'Basic realm="legal-assistant"'})
+        if credentials is None:
+            return
+        given = basic_credentials(request.headers.get("authorization"))
+        client = request.client.host if request.client else "?"
+        if given is not None:  # a password to check: wrong ones count towards the client's back-off
+            wait = security.backoff.wait(client)
+            if wait > 0:  # not even checked while the client waits
+                raise HTTPException(401, security.backoff.message(wait),
+                                    headers={**challenge, "Retry-After": str(int(wait + 0.999))})
+            if credentials.check(given):
+                security.backoff.succeeded(client)
+                return
+            security.backoff.failed(client)
+        raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码。 / authentication required",
+                            headers=challenge)
 
     # the schema is served below, behind the same login as every route; no docs pages (they load scripts from a CDN)
     app = app or FastAPI(title="法律与政府报告问答助手 API", version="1", openapi_url=None, docs_url=None,
                          redoc_url=None)
+    app.state.security = security
 
-    @app.exception_handler(QuestionError)
-    async def _question_error(request: Request, exc: QuestionError):
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+    async def _known(request: Request, exc: Exception):  # every user-facing error, status from errors.py
+        return JSONResponse({"detail": str(exc)}, status_code=status_and_exit(exc)[0])
 
-    @app.exception_handler(IndexMismatchError)
-    async def _mismatch(request: Request, exc: IndexMismatchError):
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+    for error, _status, _code in ERROR_TABLE:
+        app.add_exception_handler(error, _known)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":  # FastAPI's stock text
+            return JSONResponse({"detail": "请求内容无法解析：不是合法的 UTF-8 编码 JSON。请用 UTF-8 编码发送 JSON"
+                                           "（Content-Type: application/json）。 / the body is not valid UTF-8 JSON"},
+                                status_code=400)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -161,22 +150,19 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
                              "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]},
                             status_code=422)
 
-    @app.middleware("http")
-    async def _body_limit(request: Request, call_next):
-        if request.url.path.startswith(API_PREFIX):
-            limit = settings.max_file_bytes + UPLOAD_CHUNK if request.url.path == f"{API_PREFIX}/index" \
-                else settings.max_request_bytes
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > limit:
-                return JSONResponse({"detail": f"请求太大（{int(length):,} 字节，上限 {limit:,} 字节）。"
-                                               f" / request body too large"}, status_code=413)
-        return await call_next(request)
+    def body_limit(path: str) -> int | None:
+        if not path.startswith(API_PREFIX):
+            return None
+        return settings.max_file_bytes + UPLOAD_CHUNK if path == f"{API_PREFIX}/index" else settings.max_request_bytes
+
+    app.add_middleware(BodyLimitMiddleware, limit=body_limit)  # pure ASGI: handlers still see a client leave
 
     guard = [Depends(authorized)]
 
-    def filters(body: Filters):
+    def filters(body: Filters) -> SearchFilters:
         return SearchFilters(kinds=tuple(body.kind), year_from=body.year_from, year_to=body.year_to,
-                             sources=tuple(body.source))
+                             sources=tuple(body.source), law_kinds=tuple(body.law_kind), levels=tuple(body.level),
+                             regions=tuple(body.region))
 
     @app.get(f"{API_PREFIX}/openapi.json", dependencies=guard, include_in_schema=False)
     def openapi_schema() -> dict:
@@ -184,23 +170,46 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
 
     @app.get(f"{API_PREFIX}/health", dependencies=guard, summary="服务状态")
     def health() -> dict:
-        docs = assistant.store.documents()
-        return {"status": "ok", "documents": len(docs), "chunks": sum(r.chunks for r in docs.values())}
+        return assistant.health()
 
     @app.post(f"{API_PREFIX}/ask", dependencies=guard, summary="提问，得到带引用的回答（批量格式的一条记录）")
     def ask(body: AskRequest) -> dict:
         answer = assistant.ask(body.question, filters(body))
         return {"id": body.id, **answer_record(answer)}
 
-    @app.post(f"{API_PREFIX}/ask/batch", dependencies=guard, summary="批量提问：每条 {id, question}，逐条回答")
-    def ask_batch(body: list[AskRequest]) -> list[dict]:
-        out = []
-        for row in body:
+    @app.post(f"{API_PREFIX}/ask/batch", dependencies=guard,
+              summary="批量提问：每条 {id, question}，逐条回答（条数上限 max_batch_questions，时间上限 request_seconds）")
+    async def ask_batch(request: Request, body: list[Any]) -> list[dict]:
+        if len(body) > settings.max_batch_questions:
+            raise HTTPException(413, f"一次最多 {settings.max_batch_questions} 个问题（收到 {len(body)} 个），请分批提交。"
+                                     f" / at most {settings.max_batch_questions} questions per batch")
+        started, out = time.monotonic(), []
+
+        def failed(raw, message: str) -> dict:
+            raw = raw if isinstance(raw, dict) else {}
+            question = raw.get("question")
+            return {"id": raw.get("id"), "question": question if isinstance(question, str) else None, "answer": "",
+                    "refused": True, "citations": [], "hits": [], "error": message}
+
+        for n, raw in enumerate(body, 1):
+            if await request.is_disconnected():
+                return out  # the client has gone: stop working for nobody
+            if time.monotonic() - started > settings.request_seconds:
+                out.append(failed(raw, f"超出本次请求的时间上限（{settings.request_seconds:g} 秒），未处理；"
+                                       f"请把其余问题分批提交。 / over the request's time budget, not asked"))
+                continue
             try:
-                out.append({"id": row.id, **answer_record(assistant.ask(row.question, filters(row)))})
+                row = AskRequest.model_validate(raw)
+            except ValidationError as exc:
+                where = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())) or '整条'}: {e.get('msg')}"
+                                  for e in exc.errors())
+                out.append(failed(raw, f"第 {n} 条格式不对（{where}）：每条应为 {{\"id\": …, \"question\": \"…\"}}。"))
+                continue
+            try:
+                answer = await run_in_threadpool(assistant.ask, row.question, filters(row))
+                out.append({"id": row.id, **answer_record(answer)})
             except QuestionError as exc:
-                out.append({"id": row.id, "question": row.question, "answer": "", "refused": True, "citations": [],
-                            "hits": [], "error": str(exc)})
+                out.append(failed(raw, str(exc)))
         return out
 
     sessions = ChatSessions()
@@ -226,28 +235,22 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
 
     @app.post(f"{API_PREFIX}/verify", dependencies=guard, summary="核查一句话：supported / contradicted / not_found")
     def verify(body: VerifyRequest) -> dict:
-        claim = assistant.check_question(body.claim)
-        assistant.indexer.check()
-        return {"id": body.id, **verdict_record(assistant.verifier.verify(claim))}
+        return {"id": body.id, **verdict_record(assistant.verify_claim(body.claim))}
 
     @app.get(f"{API_PREFIX}/documents", dependencies=guard, summary="已索引的文档")
     def documents() -> list[dict]:
         return [{"source": r.source, "title": r.title, "kind": r.kind, "date": r.date, "chunks": r.chunks}
-                for r in sorted(assistant.store.documents().values(), key=lambda r: r.source)]
+                for r in assistant.documents()]
 
     @app.delete(f"{API_PREFIX}/documents/{{source:path}}", dependencies=guard, summary="从索引中删除一个文档")
     def delete_document(source: str) -> dict:
-        if source not in assistant.store.documents():
+        if assistant.delete(source) is None:  # the kept copy of an uploaded file goes too
             raise HTTPException(404, f"没有这个文档：{source}。请用 GET /api/documents 查看已索引的文档。")
-        assistant.store.delete_document(source)
-        assistant.retriever.invalidate()
         return {"deleted": source}
 
     @app.post(f"{API_PREFIX}/index", dependencies=guard,
               summary="上传文件并索引（multipart，字段名 files，可多个）；逐个文件报告结果")
     async def index(files: Annotated[list[UploadFile], File(description="txt、md、html、pdf、docx")]) -> dict:
-        from assistant.indexing.uploads import save_and_index
-
         staging = Path(tempfile.mkdtemp(prefix="assistant-api-"))
         try:
             pairs, too_large = [], []
@@ -263,7 +266,7 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
                         fh.write(block)
                 if size <= settings.max_file_bytes:
                     pairs.append((f.filename or f"file{i}", local))
-            result = await run_in_threadpool(save_and_index, assistant, pairs, None, (IndexMismatchError,))
+            result = await run_in_threadpool(assistant.index_uploads, pairs)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         if result.error:
@@ -275,29 +278,49 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
         return {"files": outcomes, "chunks": result.chunks,
                 "ok": all(o["status"] in ("added", "updated", "unchanged") for o in outcomes)}
 
+    app.add_middleware(SecurityMiddleware, guard=security)  # outermost: Host and Origin before anything else
     return app
 
 
 def create_app(assistant, credentials: Credentials | None = None):
     """The API and the Gradio workspace in one ASGI app (the workspace at ``/``)."""
     import gradio as gr
+    from starlette.routing import Mount
 
+    from assistant.interfaces.security import gradio_login_check
     from assistant.interfaces.ui import build_ui, launch_options
+    from assistant.interfaces.upload_guard import gradio_blocked_paths
 
+    settings = assistant.settings
+    assistant.hold_for_writing()  # embedded: this process owns the folder from now on (store_lock)
     app = create_api(assistant, credentials)
     demo = build_ui(assistant)
     auth = (credentials.username, credentials.password) if credentials else None
-    return gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, run_history=False, auth_message="请输入用户名和密码。",
-                               server_name=assistant.settings.host, server_port=assistant.settings.port,
-                               **launch_options())
+    gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, run_history=False,
+                        auth_message="请输入用户名和密码。", server_name=settings.host, server_port=settings.port,
+                        allowed_paths=[], blocked_paths=gradio_blocked_paths(settings),
+                        max_file_size=settings.max_file_bytes, **launch_options())
+    # Mounted Blocks never "launch", and Gradio skips its check that event inputs are files a user uploaded
+    # unless they have: turn the check on. The 文档 tab checks the paths itself as well (security.accept_uploads).
+    demo.has_launched = True
+    demo.upload_ledger = app.state.security.ledger
+    if credentials is not None:
+        gradio_app = next(r.app for r in app.routes if isinstance(r, Mount) and getattr(r.app, "tokens", None) is not None)
+        app.state.security.logged_in = gradio_login_check(gradio_app, credentials)
+    assistant.clean_uploads()  # staging copies left by a process killed mid-upload
+    return app
 
 
-def serve(assistant, credentials: Credentials | None = None) -> None:
-    """Run the workspace and the API with uvicorn on Settings.host:port (127.0.0.1 by default)."""
+def serve(assistant, credentials: Credentials | None = None, insecure_no_auth: bool = False) -> None:
+    """Run the workspace and the API with uvicorn on Settings.host:port (127.0.0.1 by default).
+
+    Refuses (InsecureBindError) to listen beyond this machine without credentials unless ``insecure_no_auth``.
+    """
     import uvicorn
 
-    app = create_app(assistant, credentials)
     settings = assistant.settings
+    check_exposure(settings.host, credentials is not None, insecure_no_auth)
+    app = create_app(assistant, credentials)
     print(f"界面 / workspace: http://{settings.host}:{settings.port}/   API: http://{settings.host}:{settings.port}"
           f"{API_PREFIX}/openapi.json")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

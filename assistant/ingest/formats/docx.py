@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 from assistant.errors import cannot_read
 from assistant.ingest.formats.base import Loaded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CELL_SEPARATOR = "\t"
+MAX_XML_BYTES = 64 * 2**20  # uncompressed XML of all parts: room for millions of characters of text
+MAX_UNPACKED_BYTES = 512 * 2**20  # every part uncompressed (python-docx reads them all into memory)
+MAX_PARTS = 10_000
 
 
 def load_docx(data: bytes, name: str) -> Loaded:
@@ -21,6 +25,7 @@ def load_docx(data: bytes, name: str) -> Loaded:
         raise cannot_read(name, "读取 DOCX 需要 python-docx", "reading .docx needs python-docx") from None
     if not data.startswith(b"PK"):
         raise _corrupt(name, "not a zip archive")
+    _check_unpacked_size(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
         lines: list[str] = []
@@ -76,6 +81,26 @@ def _paragraph_text(p) -> str:
         elif tag == _W + "noBreakHyphen":
             out.append("-")
     return "".join(out)
+
+
+def _check_unpacked_size(data: bytes, name: str) -> None:
+    """Refuse a zip bomb from the archive's directory, before anything is decompressed or parsed.
+
+    Python's zipfile never yields more than an entry's declared size, so the declared sizes bound the work.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _corrupt(name, type(exc).__name__) from None
+    xml = sum(p.file_size for p in parts if p.filename.lower().endswith((".xml", ".rels")))
+    total = sum(p.file_size for p in parts)
+    if len(parts) > MAX_PARTS or xml > MAX_XML_BYTES or total > MAX_UNPACKED_BYTES:
+        raise cannot_read(
+            name, f"解压后过大（{len(parts)} 个部件，XML {xml / 2**20:.0f} MB，共 {total / 2**20:.0f} MB；上限 XML "
+                  f"{MAX_XML_BYTES // 2**20} MB、共 {MAX_UNPACKED_BYTES // 2**20} MB），可能是压缩炸弹，未解析",
+            f"too large when unpacked ({xml / 2**20:.0f} MB of XML, {total / 2**20:.0f} MB in all): "
+            f"a likely zip bomb, not parsed")
 
 
 def _corrupt(name: str, why: str):

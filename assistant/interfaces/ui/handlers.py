@@ -12,7 +12,7 @@ from assistant.errors import IndexMismatchError, QuestionError
 from assistant.interfaces.ui import render as R
 from assistant.interfaces.ui.exports import export_answer, verdict_reports  # noqa: F401  (export_answer re-exported)
 from assistant.interfaces.ui.render import render_answer  # noqa: F401  (re-exported: the chat reply renderer)
-from assistant.types import SearchFilters
+from assistant.types import FileOutcome, SearchFilters
 
 TITLE = "法律与政府报告问答助手"
 SUBTITLE = "依据已收录的法律法规与政府报告作答 · 每个回答附原文出处 · 完全离线运行"
@@ -173,18 +173,22 @@ def _file_path(f) -> str | None:
     return str(getattr(f, "path", None) or getattr(f, "name", None) or f)
 
 
-def upload_files(assistant, files: Sequence | None, progress: ProgressFn | None = None) -> tuple[str, list[list]]:
+def upload_files(assistant, files: Sequence | None, progress: ProgressFn | None = None,
+                 refused: Sequence[str] = ()) -> tuple[str, list[list]]:
     """Copy uploads into the upload folder under safe names, index them, report file by file.
 
-    Returns (report HTML, rows of the documents table); see :func:`assistant.indexing.uploads.save_and_index`.
+    Returns (report HTML, rows of the documents table); see :meth:`assistant.assistant.Assistant.index_uploads`.
+    ``refused`` are paths the upload event named that Gradio never received
+    (:func:`assistant.interfaces.upload_guard.accept_uploads`); each is reported as an error.
     """
     paths = [p for p in (_file_path(f) for f in (files or [])) if p]
+    denied = [FileOutcome(Path(p).name or "?", "error", "不是通过本页面上传的文件，已拒绝。") for p in refused]
     if not paths:
-        return R.render_upload_report([]), document_table(assistant)
+        return R.render_upload_report(denied), document_table(assistant)
     result = assistant.index_uploads([(p, p) for p in paths], progress)
     if result.error:
         return R.render_message(result.error, "error"), document_table(assistant)
-    return R.render_upload_report(result.outcomes, result.chunks), document_table(assistant)
+    return R.render_upload_report(denied + result.outcomes, result.chunks), document_table(assistant)
 
 
 def document_table(assistant) -> list[list]:

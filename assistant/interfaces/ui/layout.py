@@ -17,7 +17,7 @@ from assistant.assistant import LAW_KINDS, LEVELS
 from assistant.interfaces.ui import render as R
 from assistant.interfaces.ui.exports import export_answer
 from assistant.interfaces.ui.handlers import (  # noqa: I001
-    ALL_SOURCES, SUBTITLE, TITLE,
+    ALL_SOURCES, SUBTITLE, TITLE, _file_path,
     delete_document, document_choices, document_table, header_html, open_citation, open_document, region_choices,
     render_settings, respond_stream, run_search, run_verify, upload_files,
 )
@@ -250,13 +250,19 @@ def build_ui(assistant):
         refresh_outputs = [docs_table, source_dd, delete_dd, header, settings_html, region]
 
         @_guard
-        def on_upload(files, progress=gr.Progress()):
+        def on_upload(files, request: gr.Request, progress=gr.Progress()):
+            from assistant.interfaces.upload_guard import discard_gradio_uploads, received_gradio_uploads
+
             def step(done: int, total: int, source: str) -> None:
                 if total:
                     progress((done, total), desc=f"正在索引 {source}" if source else "索引完成", unit="个文件")
 
             progress(0, desc="正在保存上传的文件")
-            report, _rows = upload_files(assistant, files, step)
+            accepted, refused = received_gradio_uploads(demo, [_file_path(f) for f in files or ()], request)
+            try:
+                report, _rows = upload_files(assistant, accepted, step, refused)
+            finally:
+                discard_gradio_uploads(demo, accepted, request)  # kept under uploads/ now; no second copy in temp
             return (report, None, *refreshed())
 
         upload_btn.click(on_upload, [uploads], [upload_status, uploads, *refresh_outputs])

@@ -323,7 +323,9 @@ def render_upload_report(outcomes: Sequence[FileOutcome], chunks: int = 0) -> st
     bad = len(outcomes) - ok
     level = "ok" if not bad else ("error" if not ok else "warn")
     rows = "".join(
-        f'<tr class="st-{esc(o.status)}"><td class="fname">{esc(o.name)}</td>'
+        f'<tr class="st-{esc(o.status)}"><td class="fname">{esc(o.name)}'
+        + (f'<div class="orig-name">原文件名：{esc(o.original)}</div>' if getattr(o, "original", "") else "")
+        + '</td>'
         f'<td><span class="st st-{esc(o.status)}">{esc(_STATUS_LABELS.get(o.status, o.status))}</span></td>'
         f'<td class="msg">{esc(o.message)}</td></tr>'
         for o in outcomes
