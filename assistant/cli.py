@@ -29,10 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         from .llm import LLMError
         from .llm_install import ModelInstallError
         from .pipeline import QuestionError
+        from .remote_embedding import EmbeddingEndpointError
         from .store import IndexMismatchError
 
         if isinstance(exc, (QuestionError, IndexMismatchError, FileNotFoundError, ValueError, LLMError,
-                            ModelInstallError)):
+                            ModelInstallError, EmbeddingEndpointError)):
             print(f"错误 / error: {exc}", file=sys.stderr)
             return EXIT_ERROR
         raise

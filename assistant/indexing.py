@@ -10,6 +10,7 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, chunk_document
 from .ingest import IngestError, iter_files, load_document
+from .remote_embedding import EmbeddingEndpointError
 from .retrieval import embedding_text
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
@@ -98,6 +99,8 @@ class Indexer:
                 self._index_file(path, source, folder, known, report)
             except IngestError as exc:
                 report.errors[source] = str(exc)
+            except EmbeddingEndpointError:  # every further file would fail alike; committed documents stay whole
+                raise
             except Exception as exc:  # a bad file must never stop the folder
                 report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
         if prune and folders:

@@ -50,9 +50,10 @@ ProgressFn = Callable[[int, int, str], None]
 
 def _known_errors() -> tuple[type[Exception], ...]:
     from .pipeline import QuestionError
+    from .remote_embedding import EmbeddingEndpointError
     from .store import IndexMismatchError
 
-    return (QuestionError, IndexMismatchError)
+    return (QuestionError, IndexMismatchError, EmbeddingEndpointError)
 
 
 # -- 问答 -------------------------------------------------------------------------------------
