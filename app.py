@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.access import api_keys_from_env
 from assistant.api import credentials_from_env, serve
 from assistant.config import Settings
 from assistant.indexing import print_progress
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
     print("正在加载模型 / loading the model …", file=sys.stderr)
     assistant.warm_up()
-    serve(assistant, credentials_from_env(os.environ))  # the workspace at / and the JSON API at /api
+    # the workspace at /, the JSON API at /api, the OpenAI-compatible API at /v1 (Bearer keys: ASSISTANT_API_KEYS)
+    serve(assistant, credentials_from_env(os.environ), api_keys_from_env(os.environ))
     return 0
 
 

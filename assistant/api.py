@@ -129,8 +129,11 @@ def credentials_from_env(env: dict) -> Credentials | None:
 
 
 # -- the app -----------------------------------------------------------------------------------
-def create_api(assistant, credentials: Credentials | None = None, app: FastAPI | None = None) -> FastAPI:
-    """The JSON API for one Assistant (routes under /api), added to ``app`` or a new FastAPI app."""
+def create_api(assistant, credentials: Credentials | None = None, app: FastAPI | None = None,
+               api_keys=None) -> FastAPI:
+    """The JSON API for one Assistant (routes under /api, the OpenAI-compatible ones under /v1), added to ``app``
+    or a new FastAPI app; ``api_keys`` (:class:`assistant.access.ApiKeys`) are accepted as Bearer tokens."""
+    from .access import challenge, request_allowed
     from .pipeline import QuestionError
     from .retrieval import SearchFilters
     from .store import IndexMismatchError
@@ -138,9 +141,9 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
     settings = assistant.settings
 
     def authorized(request: Request) -> None:
-        if credentials is not None and not credentials.check(basic_credentials(request.headers.get("authorization"))):
-            raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码。 / authentication required",
-                                headers={"WWW-Authenticate": 'Basic realm="legal-assistant"'})
+        if not request_allowed(request.headers.get("authorization"), credentials, api_keys):
+            raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码，或用 Bearer 提供 API 密钥。"
+                                     " / authentication required", headers=challenge(credentials, api_keys))
 
     # the schema is served below, behind the same login as every route; no docs pages (they load scripts from a CDN)
     app = app or FastAPI(title="法律与政府报告问答助手 API", version="1", openapi_url=None, docs_url=None,
@@ -275,16 +278,19 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
         return {"files": outcomes, "chunks": result.chunks,
                 "ok": all(o["status"] in ("added", "updated", "unchanged") for o in outcomes)}
 
+    from .openai_api import mount_openai
+
+    mount_openai(app, assistant, guard)  # /v1/models, /v1/chat/completions behind the same guard
     return app
 
 
-def create_app(assistant, credentials: Credentials | None = None):
+def create_app(assistant, credentials: Credentials | None = None, api_keys=None):
     """The API and the Gradio workspace in one ASGI app (the workspace at ``/``)."""
     import gradio as gr
 
     from .ui import build_ui, launch_options
 
-    app = create_api(assistant, credentials)
+    app = create_api(assistant, credentials, api_keys=api_keys)
     demo = build_ui(assistant)
     auth = (credentials.username, credentials.password) if credentials else None
     return gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, run_history=False, auth_message="请输入用户名和密码。",
@@ -292,11 +298,11 @@ def create_app(assistant, credentials: Credentials | None = None):
                                **launch_options())
 
 
-def serve(assistant, credentials: Credentials | None = None) -> None:
+def serve(assistant, credentials: Credentials | None = None, api_keys=None) -> None:
     """Run the workspace and the API with uvicorn on Settings.host:port (127.0.0.1 by default)."""
     import uvicorn
 
-    app = create_app(assistant, credentials)
+    app = create_app(assistant, credentials, api_keys)
     settings = assistant.settings
     print(f"界面 / workspace: http://{settings.host}:{settings.port}/   API: http://{settings.host}:{settings.port}"
           f"{API_PREFIX}/openapi.json")
