@@ -12,6 +12,7 @@ from assistant.api import credentials_from_env, serve
 from assistant.config import Settings
 from assistant.indexing import print_progress
 from assistant.pipeline import Assistant
+from assistant.remote_embedding import EmbeddingEndpointError
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -27,14 +28,18 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.load(store_dir=args.store, chroma_url=args.chroma_url, host=args.host, port=args.port)
     assistant = Assistant(settings)
     docs = args.docs if args.docs else ([str(SAMPLES)] if not assistant.store.documents() else [])
-    if docs:
-        print(f"正在索引 / indexing: {', '.join(docs)}（首次运行会先构建嵌入模型）", file=sys.stderr)
-        report = assistant.index(docs, progress=print_progress())
-        print(report.summary(), file=sys.stderr)
-        for source, message in report.errors.items():
-            print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
-    print("正在加载模型 / loading the model …", file=sys.stderr)
-    assistant.warm_up()
+    try:
+        if docs:
+            print(f"正在索引 / indexing: {', '.join(docs)}（首次运行会先构建嵌入模型）", file=sys.stderr)
+            report = assistant.index(docs, progress=print_progress())
+            print(report.summary(), file=sys.stderr)
+            for source, message in report.errors.items():
+                print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
+        print("正在加载模型 / loading the model …", file=sys.stderr)
+        assistant.warm_up()
+    except EmbeddingEndpointError as exc:  # embedding_url set and the endpoint is down or wrong
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
     # the workspace at /, the JSON API at /api, the OpenAI-compatible API at /v1 (Bearer keys: ASSISTANT_API_KEYS)
     serve(assistant, credentials_from_env(os.environ), api_keys_from_env(os.environ))
     return 0

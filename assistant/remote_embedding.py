@@ -70,7 +70,8 @@ class RemoteEmbedder:
         self._dim = 0
         self._client: Any = None
         self._pool: ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the probe and the query cache
+        self._io_lock = threading.Lock()  # the client, the pool and the request count
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
@@ -196,7 +197,8 @@ class RemoteEmbedder:
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(min(MAX_BACKOFF, self.backoff * 2 ** (attempt - 1)))
-            self.requests += 1
+            with self._io_lock:
+                self.requests += 1
             try:
                 resp = self._http().post(self.url, json=body, headers=self._headers())
             except httpx.TimeoutException:
@@ -216,8 +218,9 @@ class RemoteEmbedder:
 
     def _explain(self, status: int, problem: str) -> str:
         hint = {401: "密钥不对或缺少密钥：设置环境变量 ASSISTANT_EMBEDDING_API_KEY",
-                403: "密钥没有权限", 404: "地址不对：应为服务的 /v1 根地址，如 http://127.0.0.1:8000/v1；"
-                f"或服务上没有模型 {self.model!r}（GET {self.base_url}/models 可列出，用 ASSISTANT_EMBEDDING_MODEL 指定）"}
+                403: "密钥没有权限", 404: "地址不对：应为服务的 /v1 根地址，如 http://127.0.0.1:8000/v1"
+                + (f"；或服务上没有模型 {self.model!r}（GET {self.base_url}/models 可列出，用 ASSISTANT_EMBEDDING_MODEL 指定）"
+                   if self.model else "")}
         return (f"嵌入服务 {self.url} 拒绝了请求：{problem}。{hint.get(status, '请检查地址、模型名与密钥')}"
                 f" / the embedding endpoint refused the request")
 
@@ -247,18 +250,20 @@ class RemoteEmbedder:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     def _http(self):
-        if self._client is None:
-            import httpx
+        with self._io_lock:
+            if self._client is None:
+                import httpx
 
-            limits = httpx.Limits(max_connections=self.concurrency + 1, max_keepalive_connections=self.concurrency)
-            self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
-                                        limits=limits)
-        return self._client
+                limits = httpx.Limits(max_connections=self.concurrency + 1, max_keepalive_connections=self.concurrency)
+                self._client = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=min(10.0, self.timeout)),
+                                            limits=limits)
+            return self._client
 
     def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="embed-request")
-        return self._pool
+        with self._io_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="embed-request")
+            return self._pool
 
     def close(self) -> None:
         if self._pool is not None:

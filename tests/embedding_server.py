@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -96,6 +97,7 @@ class EmbeddingServer:
         self._fake = FakeEmbedder(self.dim)
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._connections: set = set()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
@@ -106,8 +108,15 @@ class EmbeddingServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        """Stop listening and cut the kept-alive connections too: afterwards the endpoint is really gone."""
         self._httpd.shutdown()
         self._httpd.server_close()
+        with self._lock:
+            for sock in self._connections:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def vectors(self, texts: list[str], input_type: str | None = None):
         """What the server answers for ``texts`` (a query input_type adds a marker when it is honoured)."""
@@ -137,6 +146,11 @@ class EmbeddingServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                with server._lock:
+                    server._connections.add(self.connection)
 
             def log_message(self, *args):
                 pass

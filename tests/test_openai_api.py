@@ -214,3 +214,27 @@ def test_app_py_with_api_keys_answers_the_openai_client(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def test_an_embedding_endpoint_gone_down_is_a_clear_error_naming_it(tmp_path):
+    from openai import APIError, InternalServerError, OpenAI
+
+    from assistant.api import create_api
+    from assistant.config import Settings
+    from assistant.pipeline import Assistant
+    from tests.embedding_server import EmbeddingServer
+
+    with EmbeddingServer() as embeddings:
+        assistant = Assistant(Settings(store_dir=str(tmp_path / "index"), embedding_url=embeddings.url,
+                                       embedding_retries=1, embedding_timeout=5))
+        assert assistant.index([SAMPLE]).ok
+    with AppServer(create_api(assistant)) as server:  # the endpoint has stopped
+        client = OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0, timeout=60)
+        messages = [{"role": "user", "content": QUESTION}]
+        with pytest.raises(InternalServerError, match="无法连接") as err:
+            client.chat.completions.create(model="legal-assistant", messages=messages)
+        assert embeddings.url in str(err.value) and err.value.status_code == 503
+        with pytest.raises(APIError, match=embeddings.url.replace(".", r"\.")):
+            list(client.chat.completions.create(model="legal-assistant", messages=messages, stream=True))
+        r = requests.post(server.url + "/api/ask", json={"question": QUESTION}, timeout=60)
+        assert r.status_code == 503 and embeddings.url in r.json()["detail"] and "Traceback" not in r.text
