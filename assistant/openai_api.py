@@ -165,7 +165,7 @@ def _position(source: str, start: int, end: int, en: bool) -> str:
 def reply_content(answer) -> str:
     parts = [answer_markdown(answer)]
     if notes := [n for n in answer.notes if n]:
-        parts.append("*" + md("；".join(notes)) + "*")
+        parts.append("*" + md(" ".join(notes)) + "*")
     if sources := sources_markdown(answer):
         parts.append(sources)
     return "\n\n".join(parts)
@@ -296,7 +296,11 @@ def _events(updates: Iterator, meta: dict, prompt: str, with_usage: bool, errors
                 yield chunk({"content": text[len(sent):]})
                 sent = text
     except errors as exc:  # the stream has begun: the error goes in an event, as OpenAI's streams do
-        yield f"data: {json.dumps({'error': {'message': str(exc), 'type': 'server_error'}}, ensure_ascii=False)}\n\n"
+        final, problem = None, str(exc)
+    else:
+        problem = "" if final is not None else "回答没有完成 / the answer did not finish"
+    if final is None:
+        yield f"data: {json.dumps({'error': {'message': problem, 'type': 'server_error'}}, ensure_ascii=False)}\n\n"
         yield "data: [DONE]\n\n"
         return
     content = reply_content(final.answer)

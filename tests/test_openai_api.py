@@ -238,3 +238,22 @@ def test_an_embedding_endpoint_gone_down_is_a_clear_error_naming_it(tmp_path):
             list(client.chat.completions.create(model="legal-assistant", messages=messages, stream=True))
         r = requests.post(server.url + "/api/ask", json={"question": QUESTION}, timeout=60)
         assert r.status_code == 503 and embeddings.url in r.json()["detail"] and "Traceback" not in r.text
+
+
+def test_with_an_llm_the_checked_sentences_stream_one_by_one(llm_assistant, llm):
+    from openai import OpenAI
+
+    from assistant.api import create_api
+
+    reply = "行政应诉案件17件[1]。行政机关负责人出庭应诉率100%[1]。"
+    llm.enqueue(reply, reply)
+    with AppServer(create_api(llm_assistant)) as server:
+        client = OpenAI(base_url=server.url + "/v1", api_key="unused", max_retries=0, timeout=60)
+        messages = [{"role": "user", "content": QUESTION}]
+        chunks = list(client.chat.completions.create(model="legal-assistant", messages=messages, stream=True))
+        plain = client.chat.completions.create(model="legal-assistant", messages=messages)
+    pieces = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    assert len(pieces) >= 2  # the first checked sentence as soon as it was complete, then the rest and the sources
+    assert pieces[0] == "行政应诉案件17件[1]。" and pieces[-1].startswith("行政机关负责人出庭应诉率100%")
+    assert "".join(pieces) == plain.choices[0].message.content
+    assert "**来源**" in plain.choices[0].message.content and "scripted" in plain.choices[0].message.content
