@@ -9,9 +9,9 @@ from pathlib import Path
 
 from assistant.assistant import Assistant
 from assistant.config import Settings
-from assistant.errors import InsecureBindError, StoreLockedError
+from assistant.errors import EmbeddingEndpointError, InsecureBindError, StoreLockedError
+from assistant.interfaces.access import api_keys_from_env
 from assistant.interfaces.api import check_exposure, credentials_from_env, serve
-
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
 
@@ -36,15 +36,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 1
     docs = args.docs if args.docs else ([str(SAMPLES)] if not known else [])
-    if docs:
-        print(f"正在索引 / indexing: {', '.join(docs)}（首次运行会先构建嵌入模型）", file=sys.stderr)
-        report = assistant.index(docs, progress=assistant.console_progress())
-        print(report.summary(), file=sys.stderr)
-        for source, message in report.errors.items():
-            print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
-    print("正在加载模型 / loading the model …", file=sys.stderr)
-    assistant.warm_up()
-    serve(assistant, credentials, args.insecure_no_auth)  # the workspace at / and the JSON API at /api
+    try:
+        if docs:
+            print(f"正在索引 / indexing: {', '.join(docs)}（首次运行会先构建嵌入模型）", file=sys.stderr)
+            report = assistant.index(docs, progress=assistant.console_progress())
+            print(report.summary(), file=sys.stderr)
+            for source, message in report.errors.items():
+                print(f"  失败 / failed: {source}: {message}", file=sys.stderr)
+        print("正在加载模型 / loading the model …", file=sys.stderr)
+        assistant.warm_up()
+    except EmbeddingEndpointError as exc:  # embedding_url set and the endpoint is down or wrong
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    # the workspace at /, the JSON API at /api, the OpenAI-compatible API at /v1 (Bearer keys: ASSISTANT_API_KEYS)
+    serve(assistant, credentials, args.insecure_no_auth, api_keys_from_env(os.environ))
     return 0
 
 

@@ -234,6 +234,17 @@ class Assistant:
             )
         return question
 
+    def check_index(self) -> None:
+        """Refuse (IndexMismatchError) an index built with another embedder or chunker than the configured one."""
+        self.indexer.check()
+
+    def standalone_question(self, question: str, history) -> str:
+        """A follow-up ("那2022年呢？") rewritten as a standalone question from the earlier turns."""
+        from assistant.answering.chat import rewrite_question
+
+        history = [t if isinstance(t, Turn) else Turn(**t) for t in (history or ())]
+        return rewrite_question(question, history, self.llm, timeout=self.settings.llm_timeout) if history else question
+
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Hit]:
         query = self.check_question(query)
         self.indexer.check()

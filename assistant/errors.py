@@ -46,6 +46,14 @@ class ModelNotAvailableError(RuntimeError):
     """The embedding model is neither built in, a folder, nor in the local Hugging Face cache."""
 
 
+class EmbeddingEndpointError(RuntimeError):
+    """The embedding endpoint is down, wrong, or did not answer with embeddings (the message names it)."""
+
+    def __init__(self, message: str, status: int = 0):
+        super().__init__(message)
+        self.status = status  # the HTTP status that ended it (0: no answer)
+
+
 class StoreLockedError(RuntimeError):
     """Another process holds the embedded store folder (the message names its pid and points at server mode)."""
 
@@ -66,6 +74,7 @@ ERROR_TABLE: tuple[tuple[type[BaseException], int, int], ...] = (
     (StoreLockedError, 409, EXIT_ERROR),
     (InsecureBindError, 400, EXIT_ERROR),
     (IngestError, 422, EXIT_ERROR),
+    (EmbeddingEndpointError, 503, EXIT_ERROR),
     (LLMTimeout, 504, EXIT_ERROR),
     (LLMError, 502, EXIT_ERROR),
     (ModelInstallError, 500, EXIT_ERROR),

@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from assistant.chunking import CHUNKER_VERSION, chunk_document
+from assistant.errors import EmbeddingEndpointError
 from assistant.ingest import IngestError, iter_files, load_document
 from assistant.retrieval.retriever import embedding_text
 
@@ -98,6 +99,8 @@ class Indexer:
                 self._index_file(path, source, folder, known, report)
             except IngestError as exc:
                 report.errors[source] = str(exc)
+            except EmbeddingEndpointError:  # every further file would fail alike; committed documents stay whole
+                raise
             except Exception as exc:  # a bad file must never stop the folder
                 report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
         if prune and folders:

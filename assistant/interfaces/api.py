@@ -26,7 +26,7 @@ from fastapi import Depends, FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -34,43 +34,13 @@ from assistant.errors import ERROR_TABLE, QuestionError, status_and_exit
 from assistant.interfaces.security import (  # noqa: F401  (re-exported: app.py checks before any work)
     Credentials, basic_credentials, check_exposure, credentials_from_env,
 )
+from assistant.interfaces.schemas import AskRequest, ChatRequest, Filters, SearchRequest, VerifyRequest
 from assistant.records import answer_record, hit_record, verdict_record
 from assistant.types import SearchFilters
 
 API_PREFIX = "/api"
 UPLOAD_CHUNK = 1 << 20
 _NO_DOCS = {"openapi_url": None, "docs_url": None, "redoc_url": None}
-
-
-# -- request bodies ----------------------------------------------------------------------------
-class Filters(BaseModel):
-    kind: list[str] = Field(default_factory=list, description="文档类型：report / law / case / other")
-    year_from: int | None = None
-    year_to: int | None = None
-    source: list[str] = Field(default_factory=list, description="只在这些文档中检索")
-    law_kind: list[str] = Field(default_factory=list, description="法律文件类型：法律 / 行政法规 / 司法解释 / 部门规章 / 地方性法规 / 宪法 / 案例")
-    level: list[str] = Field(default_factory=list, description="制定层级：国家 / 地方")
-    region: list[str] = Field(default_factory=list, description="地区（地方性法规），如 北京")
-
-
-class AskRequest(Filters):
-    id: Any = None
-    question: str = Field(description="问题（中文或英文）")
-
-
-class SearchRequest(Filters):
-    query: str
-    k: int = Field(10, ge=1, le=100)
-
-
-class ChatRequest(Filters):
-    session: str = Field(min_length=1, max_length=128, description="会话标识（客户端生成，如 UUID）；同一会话的追问按上下文理解")
-    message: str = Field(description="本轮问题，可以是追问（“那2022年呢？”）")
-
-
-class VerifyRequest(BaseModel):
-    id: Any = None
-    claim: str = Field(description="要核查的一句话")
 
 
 class ChatSessions:
@@ -99,30 +69,36 @@ class ChatSessions:
 
 
 # -- the app -----------------------------------------------------------------------------------
-def create_api(assistant, credentials: Credentials | None = None, app: FastAPI | None = None) -> FastAPI:
-    """The JSON API for one Assistant (routes under /api), added to ``app`` or a new FastAPI app."""
+def create_api(assistant, credentials: Credentials | None = None, app: FastAPI | None = None,
+               api_keys=None) -> FastAPI:
+    """The JSON API for one Assistant (routes under /api, the OpenAI-compatible ones under /v1), added to ``app``
+    or a new FastAPI app; ``api_keys`` (:class:`assistant.interfaces.access.ApiKeys`) are accepted as Bearer tokens."""
+    from assistant.interfaces.access import bearer_token, challenge_headers
+    from assistant.interfaces.openai_api import mount_openai
     from assistant.interfaces.security import BodyLimitMiddleware, Guard, SecurityMiddleware
 
     settings = assistant.settings
     security = Guard(settings)
-    challenge = {"WWW-Authenticate": 'Basic realm="legal-assistant"'}
+    challenge = challenge_headers(credentials, api_keys)
 
     def authorized(request: Request) -> None:
-        if credentials is None:
+        if credentials is None and api_keys is None:
             return
-        given = basic_credentials(request.headers.get("authorization"))
+        header = request.headers.get("authorization")
         client = request.client.host if request.client else "?"
-        if given is not None:  # a password to check: wrong ones count towards the client's back-off
+        token = bearer_token(header) if api_keys is not None else None
+        given = basic_credentials(header) if credentials is not None else None
+        if token is not None or given is not None:  # something to check: wrong ones count towards the back-off
             wait = security.backoff.wait(client)
             if wait > 0:  # not even checked while the client waits
                 raise HTTPException(401, security.backoff.message(wait),
                                     headers={**challenge, "Retry-After": str(int(wait + 0.999))})
-            if credentials.check(given):
+            if (token is not None and api_keys.check(token)) or (given is not None and credentials.check(given)):
                 security.backoff.succeeded(client)
                 return
             security.backoff.failed(client)
-        raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码。 / authentication required",
-                            headers=challenge)
+        raise HTTPException(401, "需要登录：请用 HTTP Basic 提供用户名和密码，或用 Bearer 提供 API 密钥。"
+                                 " / authentication required", headers=challenge)
 
     # the schema is served below, behind the same login as every route; no docs pages (they load scripts from a CDN)
     app = app or FastAPI(title="法律与政府报告问答助手 API", version="1", openapi_url=None, docs_url=None,
@@ -151,6 +127,8 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
                             status_code=422)
 
     def body_limit(path: str) -> int | None:
+        if path.startswith("/v1/"):
+            return settings.max_request_bytes
         if not path.startswith(API_PREFIX):
             return None
         return settings.max_file_bytes + UPLOAD_CHUNK if path == f"{API_PREFIX}/index" else settings.max_request_bytes
@@ -278,11 +256,12 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
         return {"files": outcomes, "chunks": result.chunks,
                 "ok": all(o["status"] in ("added", "updated", "unchanged") for o in outcomes)}
 
+    mount_openai(app, assistant, guard)  # /v1/models, /v1/chat/completions behind the same guard
     app.add_middleware(SecurityMiddleware, guard=security)  # outermost: Host and Origin before anything else
     return app
 
 
-def create_app(assistant, credentials: Credentials | None = None):
+def create_app(assistant, credentials: Credentials | None = None, api_keys=None):
     """The API and the Gradio workspace in one ASGI app (the workspace at ``/``)."""
     import gradio as gr
     from starlette.routing import Mount
@@ -293,7 +272,7 @@ def create_app(assistant, credentials: Credentials | None = None):
 
     settings = assistant.settings
     assistant.hold_for_writing()  # embedded: this process owns the folder from now on (store_lock)
-    app = create_api(assistant, credentials)
+    app = create_api(assistant, credentials, api_keys=api_keys)
     demo = build_ui(assistant)
     auth = (credentials.username, credentials.password) if credentials else None
     gr.mount_gradio_app(app, demo, path="/", auth=auth, app_kwargs=_NO_DOCS, run_history=False,
@@ -311,8 +290,9 @@ def create_app(assistant, credentials: Credentials | None = None):
     return app
 
 
-def serve(assistant, credentials: Credentials | None = None, insecure_no_auth: bool = False) -> None:
-    """Run the workspace and the API with uvicorn on Settings.host:port (127.0.0.1 by default).
+def serve(assistant, credentials: Credentials | None = None, insecure_no_auth: bool = False,
+          api_keys=None) -> None:
+    """Run the workspace and the APIs with uvicorn on Settings.host:port (127.0.0.1 by default).
 
     Refuses (InsecureBindError) to listen beyond this machine without credentials unless ``insecure_no_auth``.
     """
@@ -320,7 +300,7 @@ def serve(assistant, credentials: Credentials | None = None, insecure_no_auth: b
 
     settings = assistant.settings
     check_exposure(settings.host, credentials is not None, insecure_no_auth)
-    app = create_app(assistant, credentials)
+    app = create_app(assistant, credentials, api_keys)
     print(f"界面 / workspace: http://{settings.host}:{settings.port}/   API: http://{settings.host}:{settings.port}"
           f"{API_PREFIX}/openapi.json")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

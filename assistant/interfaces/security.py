@@ -258,8 +258,11 @@ class BodyLimitMiddleware:
             limit = self.limit(scope.get("path", ""))
             length = dict(scope.get("headers") or ()).get(b"content-length", b"")
             if limit is not None and length.isdigit() and int(length) > limit:
-                return await _send_json(send, 413, {"detail": f"请求太大（{int(length):,} 字节，上限 {limit:,} 字节）。"
-                                                              f" / request body too large"})
+                message = f"请求太大（{int(length):,} 字节，上限 {limit:,} 字节）。 / request body too large"
+                body = {"detail": message}
+                if scope.get("path", "").startswith("/v1/"):  # the OpenAI clients read error.message
+                    body["error"] = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+                return await _send_json(send, 413, body)
         return await self.app(scope, receive, send)
 
 

@@ -9,9 +9,13 @@ from assistant.indexing.embedders.fake import FakeEmbedder
 from assistant.indexing.embedders.sentence_transformer import SentenceTransformerEmbedder
 
 def make_embedder(settings: Any) -> Embedder:
-    """The embedder named by settings.embedding_model: "fake" / "fake:DIM", else a sentence-transformers model."""
+    """The embedder named by settings: an endpoint (embedding_url), "fake" / "fake:DIM", else sentence-transformers."""
     name = settings.embedding_model.strip()
-    if name == "fake":
+    if getattr(settings, "embedding_url", None):
+        from assistant.indexing.embedders.remote import RemoteEmbedder
+
+        return RemoteEmbedder.from_settings(settings)
+    elif name == "fake":
         return FakeEmbedder()
     elif name.startswith("fake:"):
         return FakeEmbedder(int(name.split(":", 1)[1]))

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from assistant.errors import IndexMismatchError, QuestionError
+from assistant.errors import EmbeddingEndpointError, IndexMismatchError, QuestionError
 from assistant.interfaces.ui import render as R
 from assistant.interfaces.ui.exports import export_answer, verdict_reports  # noqa: F401  (export_answer re-exported)
 from assistant.interfaces.ui.render import render_answer  # noqa: F401  (re-exported: the chat reply renderer)
@@ -22,7 +22,7 @@ ProgressFn = Callable[[int, int, str], None]
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
-    return (QuestionError, IndexMismatchError)
+    return (QuestionError, IndexMismatchError, EmbeddingEndpointError)
 
 
 # -- 问答 -------------------------------------------------------------------------------------
