@@ -10,6 +10,8 @@ import numpy as np
 
 from .chunking import CHUNKER_VERSION, chunk_document
 from .ingest import IngestError, iter_files, load_document
+from .ingest.ocr import ocr_context
+from .ingest.pages import with_pages
 from .retrieval import embedding_text
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
@@ -46,18 +48,21 @@ class Indexer:
     """Puts documents into a ChunkStore with their embeddings."""
 
     def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None,
-                 max_document_chars: int | None = None):
+                 max_document_chars: int | None = None, ocr_limits=None):
         self.embedder = embedder
         self.store = store
         self.min_chars = min_chars
         self.max_chars = max_chars
         self.max_file_bytes = max_file_bytes
         self.max_document_chars = max_document_chars
+        self.ocr_limits = ocr_limits  # pages, pixels and OCR seconds per file (ingest/ocr.py OcrLimits)
 
     @classmethod
     def from_settings(cls, settings, embedder, store) -> "Indexer":
+        from .ingest.ocr import limits_from_settings
+
         return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes,
-                   settings.max_document_chars)
+                   settings.max_document_chars, limits_from_settings(settings))
 
     def check(self) -> None:
         """Refuse an index built with another embedder or chunker."""
@@ -95,7 +100,8 @@ class Indexer:
             if folder and _moved_here(known.get(source), path):
                 folders.add(known[source].folder)  # the folder was moved or renamed: prune as the same folder
             try:
-                self._index_file(path, source, folder, known, report)
+                with ocr_context(self.ocr_limits, _page_progress(progress, done, len(files), source)):
+                    self._index_file(path, source, folder, known, report)
             except IngestError as exc:
                 report.errors[source] = str(exc)
             except Exception as exc:  # a bad file must never stop the folder
@@ -126,7 +132,7 @@ class Indexer:
         new passages reach the embedder.
         """
         self.check()
-        chunks = chunk_document(doc, self.min_chars, self.max_chars)
+        chunks = with_pages(doc, chunk_document(doc, self.min_chars, self.max_chars))
         if not chunks:
             raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
         known = self.store.documents() if known is None else known
@@ -149,6 +155,13 @@ class Indexer:
             for i, vec in zip(missing, fresh):
                 vectors[i] = np.asarray(vec, dtype=np.float32)
         return vectors, len(missing)
+
+
+def _page_progress(progress: Progress | None, done: int, total: int, source: str):
+    """Per-page progress of an OCR'd file, shown as the current source "file（第3/12页）"."""
+    if progress is None:
+        return None
+    return lambda page, pages: progress(done, total, f"{source}（第{page}/{pages}页）")
 
 
 def _moved_here(previous, path: Path) -> bool:

@@ -48,6 +48,9 @@ class DocumentRecord:
     law_kind: str = ""  # for laws and cases (see Document.law_kind); "" for reports and for records from before it
     level: str = ""
     region: str = ""
+    pages: int = 0  # paged formats: pages with text
+    ocr_confidence: float | None = None  # OCR'd documents: mean recognition confidence
+    warnings: tuple[str, ...] = ()  # e.g. pages of low OCR confidence
 
     @property
     def year(self) -> int | None:
@@ -155,6 +158,8 @@ class ChunkStore:
             "source": doc.source, "content_hash": doc.content_hash, "title": doc.title, "kind": doc.kind,
             "date": doc.date or "", "issuer": doc.issuer or "", "chunks": len(chunks), "chars": len(doc.text),
             "format": doc.format, "folder": folder, "law_kind": doc.law_kind, "level": doc.level, "region": doc.region,
+            "pages": len(doc.page_starts), "ocr_confidence": -1.0 if doc.ocr_confidence is None else doc.ocr_confidence,
+            "warnings": "\n".join(doc.warnings),
         }
         self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
         self._chunks.delete(where={"$and": [{"source": doc.source}, {"doc_hash": {"$ne": doc.content_hash}}]})
@@ -264,7 +269,9 @@ class ChunkStore:
                 kind=meta.get("kind", "other"), date=meta.get("date") or None, issuer=meta.get("issuer") or None,
                 chunks=int(meta.get("chunks", 0)), chars=int(meta.get("chars", 0)), format=meta.get("format", "txt"),
                 folder=meta.get("folder"), law_kind=meta.get("law_kind", ""), level=meta.get("level", ""),
-                region=meta.get("region", ""),
+                region=meta.get("region", ""), pages=int(meta.get("pages", 0) or 0),
+                ocr_confidence=None if float(meta.get("ocr_confidence", -1.0)) < 0 else float(meta["ocr_confidence"]),
+                warnings=tuple(w for w in str(meta.get("warnings", "")).split("\n") if w),
             )
         return out
 
@@ -345,8 +352,13 @@ def _chunk_meta(c: Chunk) -> dict:
         "source": c.source, "start": c.start, "end": c.end, "ordinal": c.ordinal,
         "section_path": json.dumps(list(c.section_path), ensure_ascii=False), "title": c.title,
         "kind": c.kind, "date": c.date or "", "year": c.year or 0, "doc_hash": c.doc_hash,
-        **_legal_meta(c),
+        **_legal_meta(c), **_page_meta(c),
     }
+
+
+def _page_meta(c: Chunk) -> dict:
+    """The page (and OCR box) of a chunk of a paged document; nothing for other chunks."""
+    return {"page": int(c.page), "box": json.dumps(list(c.box))} if c.page else {}
 
 
 
@@ -364,4 +376,5 @@ def _chunk_from(text: str, meta: dict) -> Chunk:
         title=meta.get("title", ""), kind=meta.get("kind", "other"), date=meta.get("date") or None,
         doc_hash=meta.get("doc_hash", ""), label=meta.get("label", ""), article=int(meta.get("article", 0) or 0),
         law_kind=meta.get("law_kind", ""), level=meta.get("level", ""), region=meta.get("region", ""),
+        page=int(meta.get("page", 0) or 0), box=tuple(json.loads(meta.get("box") or "[]")),
     )

@@ -31,6 +31,13 @@ class Document:
     law_kind: str = ""  # 法律 / 行政法规 / 司法解释 / 部门规章 / 地方性法规 / 宪法 / 案例
     level: str = ""  # issuing level: 国家 (national) or 地方 (local)
     region: str = ""  # for local regulations: the province or city, e.g. 北京
+    # Paged formats (PDF, images): where each page starts in ``text`` and its page number; OCR'd pages also give
+    # paragraph boxes (start, end, page, x0, y0, x1, y1 as page fractions), mean confidence and warnings.
+    page_starts: tuple[int, ...] = ()
+    page_numbers: tuple[int, ...] = ()
+    regions: tuple[tuple, ...] = ()
+    ocr_confidence: float | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def year(self) -> int | None:
@@ -60,6 +67,10 @@ class Chunk:
     law_kind: str = ""
     level: str = ""
     region: str = ""
+    # Paged formats: the page the chunk starts on (0: not paged) and, for OCR'd pages, its box on that page
+    # (x0, y0, x1, y1 as fractions of the page's width and height).
+    page: int = 0
+    box: tuple[float, ...] = ()
 
     @property
     def id(self) -> str:

@@ -62,7 +62,7 @@ def load_document(path: Path | str, source: str | None = None, max_bytes: int | 
     if not loaded.text.strip():
         raise cannot_read(source, "文件为空（没有文字内容）", "the file is empty (no text, only whitespace)")
     text = loaded.text
-    skip = merge_spans(find_boilerplate(text) + markup_spans(text, fmt), text)
+    skip = merge_spans(find_boilerplate(text) + markup_spans(text, fmt) + list(loaded.skip), text)
     meta = detect_metadata(text, fmt, filename=path.name, skip=skip, title_hint=loaded.title)
     legal = {}
     if fmt == "md" and is_law_markdown(text, source):
@@ -73,7 +73,8 @@ def load_document(path: Path | str, source: str | None = None, max_bytes: int | 
     fields = {"title": meta.title, "date": meta.date, "issuer": meta.issuer, "kind": meta.kind, **legal}
     return Document(
         source=source, text=text, format=fmt, encoding=loaded.encoding, content_hash=hashlib.sha256(data).hexdigest(),
-        skip_spans=tuple(skip), **fields,
+        skip_spans=tuple(skip), page_starts=tuple(loaded.pages), page_numbers=tuple(loaded.page_numbers),
+        regions=tuple(loaded.regions), ocr_confidence=loaded.confidence, warnings=tuple(loaded.warnings), **fields,
     )
 
 

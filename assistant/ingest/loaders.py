@@ -9,11 +9,22 @@ from .errors import IngestError
 
 
 class Loaded(NamedTuple):
-    """What a loader returns: the whole text, the encoding it was decoded with (None for PDF/DOCX), a title hint."""
+    """What a loader returns: the whole text, the encoding it was decoded with (None for PDF/DOCX), a title hint.
+
+    Paged formats also give where each page starts in the text (``pages``, with its page number in
+    ``page_numbers``); OCR'd ones their header/footer spans (``skip``), paragraph boxes (``regions``: start, end,
+    page, x0, y0, x1, y1 as page fractions), mean recognition confidence and warnings.
+    """
 
     text: str
     encoding: str | None = None
     title: str | None = None
+    skip: tuple = ()
+    pages: tuple = ()
+    page_numbers: tuple = ()
+    regions: tuple = ()
+    confidence: float | None = None
+    warnings: tuple = ()
 
 
 Loader = Callable[[bytes, str], Loaded]
@@ -43,6 +54,24 @@ def load_docx(data: bytes, name: str) -> Loaded:
     return load(data, name)
 
 
+def load_image(data: bytes, name: str) -> Loaded:
+    from .image_loader import load_image as load
+
+    return load(data, name)
+
+
+def load_xlsx(data: bytes, name: str) -> Loaded:
+    from .xlsx_loader import load_xlsx as load
+
+    return load(data, name)
+
+
+def load_doc(data: bytes, name: str) -> Loaded:
+    from .doc_loader import load_doc as load
+
+    return load(data, name)
+
+
 LOADERS: dict[str, tuple[str, Loader]] = {
     ".txt": ("txt", load_text),
     ".md": ("md", load_text),
@@ -51,14 +80,15 @@ LOADERS: dict[str, tuple[str, Loader]] = {
     ".htm": ("html", load_html),
     ".pdf": ("pdf", load_pdf),
     ".docx": ("docx", load_docx),
+    ".doc": ("doc", load_doc),
+    ".xlsx": ("xlsx", load_xlsx),
+    **{suffix: ("image", load_image) for suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")},
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted(LOADERS))
 
 _HINTS = {
-    ".doc": "旧版 Word 格式，请另存为 .docx / old Word format: save it as .docx",
     ".wps": "WPS 格式，请另存为 .docx / WPS format: save it as .docx",
-    ".xls": "表格文件不支持 / spreadsheets are not supported",
-    ".xlsx": "表格文件不支持 / spreadsheets are not supported",
+    ".xls": "旧版 Excel 格式，请另存为 .xlsx / old Excel format: save it as .xlsx",
 }
 
 
