@@ -27,6 +27,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from .ocr import OcrLine
+from .tables import table_lines
 
 PAGE_SEPARATOR = "\n\n"
 MARGIN = 0.08  # share of the page height at the top and bottom where headers and footers live
@@ -146,6 +147,24 @@ def _paragraphs(lines: list[OcrLine], width: int) -> list[tuple[str, _Row]]:
     out: list[tuple[str, _Row]] = []
     for block in _blocks(lines, width):
         out.extend(_join_rows(_rows(block, height), height))
+    return _tables(out)
+
+
+def _tables(paragraphs: list[tuple[str, _Row]]) -> list[tuple[str, _Row]]:
+    """Runs of rows with cells (tabs) written as a header row and ``header：value`` rows (tables.py)."""
+    out: list[tuple[str, _Row]] = []
+    i = 0
+    while i < len(paragraphs):
+        j = i
+        while j < len(paragraphs) and "\t" in paragraphs[j][0]:
+            j += 1
+        if j - i >= 2:
+            lines = table_lines([text.split("\t") for text, _ in paragraphs[i:j]])
+            out.extend(zip(lines, [row for _, row in paragraphs[i:j]]))
+            i = j
+        else:
+            out.append(paragraphs[i])
+            i += 1
     return out
 
 
@@ -225,7 +244,7 @@ def _row_text(row: _Row, height: float) -> tuple[str, bool]:
     cells = False
     for prev, b in zip(row.boxes, row.boxes[1:]):
         if b.box[0] - prev.box[2] > 1.5 * height:
-            out += "\t"
+            out += "\t" + b.text
             cells = True
         else:
             out = _glue(out, b.text, same_line=True)

@@ -18,7 +18,9 @@ CELL_SEPARATOR = "\t"
 PAIR = "："
 PAIRS = "；"
 _CELL_GAP = re.compile(r"\t| {2,}|\u3000+")
-_SENTENCE = re.compile(r"[。！？；]")
+_CJK_GAP = re.compile(r"[\t \u3000]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SENTENCE = re.compile(r"[。！？；，、]")
 
 
 def has_header(rows: list[list[str]]) -> bool:
@@ -50,7 +52,9 @@ def table_lines(rows: list[list[str]]) -> list[str]:
 
 
 def split_cells(line: str) -> list[str]:
-    return [c for c in (p.strip() for p in _CELL_GAP.split(line.strip())) if c]
+    """Cells at tabs and runs of spaces; in a line with Chinese, at single spaces too (Chinese prose has none)."""
+    gap = _CJK_GAP if _CJK.search(line) else _CELL_GAP
+    return [c for c in (p.strip() for p in gap.split(line.strip())) if c]
 
 
 def rows_from_lines(lines: list[str], min_rows: int = 3) -> list[tuple[int, int, list[list[str]]]]:

@@ -1,6 +1,6 @@
 """Excel .xlsx workbooks (openpyxl, read-only): each sheet a section, each row one line with its header.
 
-A sheet is a heading line ``# 工作表：名称`` followed by its rows (see tables.py: the first non-empty row is
+A sheet is a heading line ``# 名称`` (its name) followed by its rows (see tables.py: the first non-empty row is
 the header, each later row ``header：value；…``). Values are shown as Excel would show the stored value:
 whole floats without ".0", percentages formatted as percentages, dates as ISO dates. Formulas give their
 cached value (the value last computed by Excel).
@@ -53,7 +53,7 @@ def load_xlsx(data: bytes, name: str) -> Loaded:
                 continue
             if lines:
                 lines.append("")
-            lines.append(f"# 工作表：{sheet.title}")
+            lines.append(f"# {sheet.title}")  # a heading: chunks never cross sheets
             lines.extend(table_lines(rows))
     except IngestError:
         raise
