@@ -56,6 +56,16 @@ def test_layout_joins_wrapped_lines_keeps_headings_and_skips_page_furniture():
     assert all(0 <= v <= 1 for c in chunks for v in c.box) and all(len(c.box) == 4 for c in chunks)
 
 
+def test_layout_joins_a_centred_title_wrapped_onto_two_lines():
+    boxes = [line(140, 150, 1100, "许昌市城乡一体化示范区管委会关于2023年度法治建设工作的报", h=46),
+             line(596, 215, 640, "告", h=46), line(130, 300, 700, "中共许昌市城乡一体化示范区工作委员会："),
+             line(130, 350, 1108, "2023年，管委会在党的二十大精神的指引下，深入学习贯彻落实习近平法治思想，"),
+             line(130, 400, 700, "各项工作取得明显成效。")]
+    lines = layout_pages([(boxes, W, H)]).text.split("\n")
+    assert lines[0] == "许昌市城乡一体化示范区管委会关于2023年度法治建设工作的报告"
+    assert lines[1] == "中共许昌市城乡一体化示范区工作委员会："
+
+
 def test_layout_reads_the_left_column_before_the_right_one():
     left = [line(100, 300 + 50 * i, 580, f"左栏第{i}行文字内容") for i in range(5)]
     right = [line(660, 300 + 50 * i, 1140, f"右栏第{i}行文字内容") for i in range(5)]
@@ -259,3 +269,14 @@ def test_settings_limits_reach_the_loaders_and_one_bad_image_stops_nothing(tmp_p
     assistant = Assistant(fake_settings.replace(max_image_pixels=500_000))
     report = assistant.index([folder])
     assert report.added == ["ok.txt"] and "max_image_pixels" in report.errors["big.png"]
+
+
+def test_pages_of_low_confidence_get_a_warning():
+    from assistant.ingest.image_loader import ocr_loaded
+
+    doc = layout_pages([([line(130, 300, 900, "清楚的一页文字。", 0.98)], W, H),
+                        ([line(130, 300, 900, "模糊不清的一页", 0.41)], W, H), ([], W, H)])
+    loaded = ocr_loaded(doc)
+    assert len(loaded.warnings) == 2
+    assert loaded.warnings[0].startswith("第2页识别置信度较低（0.41）") and loaded.warnings[1].startswith("第3页没有识别出文字")
+    assert loaded.confidence == pytest.approx((0.98 * 8 + 0.41 * 7) / 15, abs=1e-3)

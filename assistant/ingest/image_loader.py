@@ -21,7 +21,10 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 def load_image(data: bytes, name: str) -> Loaded:
     """The OCR text of every frame of an image file."""
     frames = _frames(data, name)
-    return ocr_loaded(ocr_pages(frames, len(frames), name))
+    doc = ocr_pages(frames, len(frames), name)
+    if not doc.text.strip():
+        raise cannot_read(name, "图片中没有识别出文字（空白或无法辨认）", "no text was recognised in the image (blank or illegible)")
+    return ocr_loaded(doc)
 
 
 def _frames(data: bytes, name: str) -> list:

@@ -268,11 +268,13 @@ def _join_rows(rows: list[_Row], height: float) -> list[tuple[str, _Row]]:
     out: list[tuple[str, _Row]] = []
     prev: _Row | None = None
     prev_open = False  # the previous row may continue on this one
+    prev_open_text = False
     for row in rows:
         text, cells = _row_text(row, height)
-        centred = lambda r: r.x0 - left > height and abs((r.x0 - left) - (right - r.x1)) < 2 * height  # noqa: E731
+        centred = lambda r: abs((r.x0 - left) - (right - r.x1)) < 2 * height  # noqa: E731
         title_goes_on = (  # a centred title wrapped onto a second centred line of the same size
-            prev is not None and centred(prev) and centred(row) and prev.x1 - prev.x0 > 0.6 * (right - left)
+            prev is not None and centred(prev) and centred(row) and row.x0 - left > 2 * height
+            and prev.x1 - prev.x0 > 0.6 * (right - left) and not prev_open_text
             and abs((row.y1 - row.y0) - (prev.y1 - prev.y0)) < 0.25 * height and row.y0 - prev.y1 < height)
         starts_new = not title_goes_on and (
             prev is None or not prev_open or cells
@@ -287,5 +289,6 @@ def _join_rows(rows: list[_Row], height: float) -> list[tuple[str, _Row]]:
             out[-1] = (_glue(joined, text), _Row(box.boxes + row.boxes))
         heading = _HEADING.match(text) is not None and len(text) <= 40 and not re.search(r"[。！？；]", text[:-1])
         prev_open = not cells and not heading and row.x1 >= right - 1.5 * height
+        prev_open_text = bool(re.search(r"[。！？；：:]$", text))  # a sentence ended: not a title
         prev = row
     return out
