@@ -51,6 +51,16 @@ class DocumentRecord:
     pages: int = 0  # paged formats: pages with text
     ocr_confidence: float | None = None  # OCR'd documents: mean recognition confidence
     warnings: tuple[str, ...] = ()  # e.g. pages of low OCR confidence
+    page_starts: tuple = ()  # ((offset where each page starts, …), (its page number, …)); () for unpaged formats
+
+    def page_at(self, offset: int) -> int:
+        """The page number at a text offset (0 when the document has no pages)."""
+        import bisect
+
+        if not self.page_starts or not self.page_starts[0]:
+            return 0
+        starts, numbers = self.page_starts
+        return numbers[max(0, bisect.bisect_right(starts, offset) - 1)]
 
     @property
     def year(self) -> int | None:
@@ -160,6 +170,7 @@ class ChunkStore:
             "format": doc.format, "folder": folder, "law_kind": doc.law_kind, "level": doc.level, "region": doc.region,
             "pages": len(doc.page_starts), "ocr_confidence": -1.0 if doc.ocr_confidence is None else doc.ocr_confidence,
             "warnings": "\n".join(doc.warnings),
+            "page_starts": json.dumps([list(doc.page_starts), list(doc.page_numbers)]),
         }
         self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
         self._chunks.delete(where={"$and": [{"source": doc.source}, {"doc_hash": {"$ne": doc.content_hash}}]})
@@ -272,6 +283,7 @@ class ChunkStore:
                 region=meta.get("region", ""), pages=int(meta.get("pages", 0) or 0),
                 ocr_confidence=None if float(meta.get("ocr_confidence", -1.0)) < 0 else float(meta["ocr_confidence"]),
                 warnings=tuple(w for w in str(meta.get("warnings", "")).split("\n") if w),
+                page_starts=tuple(tuple(x) for x in json.loads(meta.get("page_starts") or "[[], []]")),
             )
         return out
 

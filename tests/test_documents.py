@@ -280,3 +280,23 @@ def test_pages_of_low_confidence_get_a_warning():
     assert len(loaded.warnings) == 2
     assert loaded.warnings[0].startswith("第2页识别置信度较低（0.41）") and loaded.warnings[1].startswith("第3页没有识别出文字")
     assert loaded.confidence == pytest.approx((0.98 * 8 + 0.41 * 7) / 15, abs=1e-3)
+
+
+def test_chunks_keep_their_page_and_the_viewer_names_it(tmp_path, fake_settings):
+    from assistant import ui_render as R
+    from assistant.pipeline import Assistant
+    from assistant.ui import open_citation
+    from tests.test_ingest_formats import make_pdf
+
+    path = tmp_path / "two.pdf"
+    path.write_bytes(make_pdf([["一、总体情况", "2023年办理行政复议案件86件。"], ["二、存在的问题", "部分单位执法不够规范。"]]))
+    assistant = Assistant(fake_settings)
+    assert assistant.index([path]).ok
+    chunks = assistant.store.all_chunks()
+    by_page = {c.page: c for c in chunks}
+    assert set(by_page) == {1, 2} and "执法不够规范" in by_page[2].text
+    record = assistant.store.documents()["two.pdf"]
+    assert record.pages == 2 and record.page_at(by_page[2].start) == 2
+    c = by_page[2]
+    html = open_citation(assistant, R.cite_payload(c.source, c.start, c.end, c.section_path, c.title))
+    assert "第2页" in html and "第1页" not in html
