@@ -82,8 +82,8 @@ def test_layout_one_column_with_a_table_keeps_rows_as_cells():
     boxes = [line(130 + 350 * c, 300 + 60 * r, 130 + 350 * c + 40 * len(v), v) for r, row in enumerate(rows)
              for c, v in enumerate(row)]
     text = layout_pages([(boxes, W, H)]).text
-    assert text.split("\n") == ["年份\t行政应诉案件\t出庭应诉率", "年份：2022；行政应诉案件：12件；出庭应诉率：95%",
-                                "年份：2023；行政应诉案件：17件；出庭应诉率：100%"]
+    assert text.split("\n") == ["年份\t行政应诉案件\t出庭应诉率", "年份：2022年，行政应诉案件：12件，出庭应诉率：95%",
+                                "年份：2023年，行政应诉案件：17件，出庭应诉率：100%"]
 
 
 # ---------------------------------------------------------------- tables, docx, xlsx
@@ -101,7 +101,7 @@ def test_docx_table_rows_keep_their_header(tmp_path):
     path = tmp_path / "t.docx"
     d.save(str(path))
     lines = load_document(path).text.split("\n")
-    assert "年份：2023；行政应诉案件：17件；出庭应诉率：100%" in lines
+    assert "年份：2023年，行政应诉案件：17件，出庭应诉率：100%" in lines
     assert "年份\t行政应诉案件\t出庭应诉率" in lines
 
 
@@ -130,9 +130,9 @@ def test_xlsx_each_sheet_a_section_each_row_with_its_header(tmp_path):
     doc = load_document(make_xlsx(tmp_path / "数据.xlsx"))
     assert doc.format == "xlsx"
     assert doc.text.split("\n") == [
-        "# 应诉情况", "年份\t行政应诉案件\t出庭应诉率", "年份：2022；行政应诉案件：12件；出庭应诉率：95%",
-        "年份：2023；行政应诉案件：17件；出庭应诉率：100%", "", "# 复议", "日期\t复议案件数",
-        "日期：2023-12-31；复议案件数：86",
+        "# 应诉情况", "年份\t行政应诉案件\t出庭应诉率", "年份：2022年，行政应诉案件：12件，出庭应诉率：95%",
+        "年份：2023年，行政应诉案件：17件，出庭应诉率：100%", "", "# 复议", "日期\t复议案件数",
+        "日期：2023-12-31，复议案件数：86",
     ]
     chunks = chunk_document(doc, min_chars=5, max_chars=100)
     assert {c.section_path[0] for c in chunks} == {"应诉情况", "复议"}
@@ -174,7 +174,7 @@ def test_old_word_doc_is_read_through_libreoffice(tmp_path):
     doc = load_document(path)
     assert doc.format == "doc"
     lines = doc.text.split("\n")
-    assert "全年共办理行政复议案件86件。" in lines and "指标：纠错案件；数量：9件" in lines
+    assert "全年共办理行政复议案件86件。" in lines and "指标：纠错案件，数量：9件" in lines
 
 
 def test_doc_without_libreoffice_or_antiword_names_the_package(tmp_path, monkeypatch):
@@ -205,7 +205,7 @@ def test_pdf_table_rows_come_out_with_their_header(tmp_path):
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), "STSong-Light"), ("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
     SimpleDocTemplate(str(path), pagesize=A4).build([*story, table])
     doc = load_document(path)
-    assert "年份：2023；行政应诉案件：17件；出庭应诉率：100%" in doc.text.split("\n")
+    assert "年份：2023年，行政应诉案件：17件，出庭应诉率：100%" in doc.text.split("\n")
     assert doc.page_starts == (0,) and doc.page_numbers == (1,)
 
 

@@ -1,12 +1,13 @@
-"""Table rows as one searchable line each, with the header: "年份：2023；行政应诉案件：17件；出庭应诉率：100%".
+"""Table rows as one searchable line each, with the header: "年份：2023年，行政应诉案件：17件，出庭应诉率：100%".
 
 A table whose first row has at least two distinct non-empty cells and at least one more row keeps the header
-row as a line (cells tab-separated) and writes each following row as ``header：value`` pairs joined by "；"
-(empty cells left out). A table without such a header (one row, or a merged header cell) keeps its rows as
-tab-separated lines.
+row as a line (cells tab-separated) and writes each following row as ``header：value`` pairs joined by "，"
+(empty cells left out; a bare year under 年份 reads "2023年"). "，" rather than "；": a row stays one sentence
+for the answerer, which cuts sentences at "；", so one passage holds the year and the figure together. A table
+without such a header (one row, or a merged header cell) keeps its rows as tab-separated lines.
 
 >>> table_lines([["年份", "行政应诉案件", "出庭应诉率"], ["2023", "17件", "100%"]])
-['年份\\t行政应诉案件\\t出庭应诉率', '年份：2023；行政应诉案件：17件；出庭应诉率：100%']
+['年份\\t行政应诉案件\\t出庭应诉率', '年份：2023年，行政应诉案件：17件，出庭应诉率：100%']
 >>> rows_from_lines(["说明文字", "年份  案件数", "2022  12", "2023  17", "结尾。"])
 [(1, 4, [['年份', '案件数'], ['2022', '12'], ['2023', '17']])]
 """
@@ -16,8 +17,10 @@ import re
 
 CELL_SEPARATOR = "\t"
 PAIR = "："
-PAIRS = "；"
+PAIRS = "，"
 _CELL_GAP = re.compile(r"\t| {2,}|\u3000+")
+_YEAR_HEADERS = {"年份", "年度", "年"}
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
 _CJK_GAP = re.compile(r"[\t \u3000]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENTENCE = re.compile(r"[。！？；，、]")
@@ -38,6 +41,8 @@ def row_line(header: list[str], row: list[str]) -> str:
         if not value:
             continue
         name = header[i].strip() if i < len(header) else ""
+        if name in _YEAR_HEADERS and _BARE_YEAR.fullmatch(value):
+            value += "年"  # "年份：2023年": read as a year, as a question asks for it
         parts.append(f"{name}{PAIR}{value}" if name and name != value else value)
     return PAIRS.join(parts)
 
