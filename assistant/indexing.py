@@ -26,6 +26,7 @@ class IndexReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # e.g. OCR pages of low confidence, per file
     chunks: int = 0
     embedded: int = 0  # chunks sent to the embedder (the rest reused stored vectors)
     repaired: int = 0  # chunks of an interrupted earlier run that were removed
@@ -121,6 +122,8 @@ class Indexer:
                 self.store.set_folder(source, folder)
             report.unchanged.append(source)
             return
+        if doc.warnings:
+            report.warnings[source] = list(doc.warnings)
         report.chunks += self.add_document(doc, known, report, folder)
         (report.updated if previous is not None else report.added).append(source)
 

@@ -300,3 +300,29 @@ def test_chunks_keep_their_page_and_the_viewer_names_it(tmp_path, fake_settings)
     c = by_page[2]
     html = open_citation(assistant, R.cite_payload(c.source, c.start, c.end, c.section_path, c.title))
     assert "第2页" in html and "第1页" not in html
+
+
+def test_cli_index_shows_page_progress_and_ocr_warnings(tmp_path, fake_settings, monkeypatch, capsys):
+    """The CLI's progress names the page being read, and low-confidence pages are printed as warnings."""
+    from assistant import cli
+    from assistant.ingest import image_loader
+
+    from PIL import Image
+
+    path = tmp_path / "scan.png"
+    Image.new("L", (800, 600), 255).save(path)
+    # the real engine is exercised in test_ocr.py; here a recogniser with a known result and low confidence
+    monkeypatch.setattr(image_loader, "recognize", lambda image: [line(100, 100, 700, "模糊的一行文字内容。", 0.5)])
+    seen = []
+    from assistant.indexing import Indexer
+
+    real = Indexer.index_paths
+    monkeypatch.setattr(Indexer, "index_paths", lambda self, paths, progress=None, prune=True: real(
+        self, paths, lambda d, t, s: (seen.append(s), progress and progress(d, t, s)), prune))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING_MODEL", "fake")
+    monkeypatch.setenv("ASSISTANT_STORE_DIR", fake_settings.store_dir)
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE_DIR", fake_settings.model_cache_dir)
+    assert cli.main(["index", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "scan.png（第1/1页）" in seen
+    assert "warning: scan.png: 第1页识别置信度较低（0.50）" in err
