@@ -116,12 +116,12 @@ class Indexer:
 
     def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
         previous = known.get(source)
-        doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
-        if previous is not None and previous.content_hash == doc.content_hash:
-            if previous.folder != folder:
+        if previous is not None and _same_bytes(path, previous.content_hash, self.max_file_bytes):
+            if previous.folder != folder:  # unchanged: not loaded again (a scanned file is not OCR'd again)
                 self.store.set_folder(source, folder)
             report.unchanged.append(source)
             return
+        doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
         if doc.warnings:
             report.warnings[source] = list(doc.warnings)
         report.chunks += self.add_document(doc, known, report, folder)
@@ -158,6 +158,18 @@ class Indexer:
             for i, vec in zip(missing, fresh):
                 vectors[i] = np.asarray(vec, dtype=np.float32)
         return vectors, len(missing)
+
+
+def _same_bytes(path: Path, content_hash: str, max_bytes: int | None) -> bool:
+    """Whether a file's bytes still hash to ``content_hash`` (files over the size limit are left to the loader)."""
+    import hashlib
+
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == content_hash
+    except OSError:
+        return False
 
 
 def _page_progress(progress: Progress | None, done: int, total: int, source: str):

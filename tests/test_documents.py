@@ -326,3 +326,21 @@ def test_cli_index_shows_page_progress_and_ocr_warnings(tmp_path, fake_settings,
     err = capsys.readouterr().err
     assert "scan.png（第1/1页）" in seen
     assert "warning: scan.png: 第1页识别置信度较低（0.50）" in err
+
+
+def test_an_unchanged_scan_is_not_ocrd_again(tmp_path, fake_settings, monkeypatch):
+    from PIL import Image
+
+    from assistant.ingest import image_loader
+    from assistant.pipeline import Assistant
+
+    calls = []
+    monkeypatch.setattr(image_loader, "recognize", lambda image: calls.append(1) or [line(100, 100, 700, "一行文字。")])
+    folder = tmp_path / "in"
+    folder.mkdir()
+    Image.new("L", (800, 600), 255).save(folder / "scan.png")
+    assistant = Assistant(fake_settings)
+    assert assistant.index([folder]).added == ["scan.png"] and calls == [1]
+    assert assistant.index([folder]).unchanged == ["scan.png"] and calls == [1]  # same bytes: not loaded again
+    Image.new("L", (800, 601), 255).save(folder / "scan.png")
+    assert assistant.index([folder]).updated == ["scan.png"] and calls == [1, 1]
