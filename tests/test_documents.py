@@ -344,3 +344,25 @@ def test_an_unchanged_scan_is_not_ocrd_again(tmp_path, fake_settings, monkeypatc
     assert assistant.index([folder]).unchanged == ["scan.png"] and calls == [1]  # same bytes: not loaded again
     Image.new("L", (800, 601), 255).save(folder / "scan.png")
     assert assistant.index([folder]).updated == ["scan.png"] and calls == [1, 1]
+
+
+def test_two_column_pdf_written_across_the_columns_reads_column_by_column(tmp_path):
+    """Some programs write a two-column page row by row across the columns: the stream order interleaves them."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    left = [f"左栏第{i}行，这一栏讲行政复议工作的情况和数字" for i in range(12)]
+    right = [f"右栏第{i}行，这一栏讲法治宣传教育的开展情况" for i in range(12)]
+    path = tmp_path / "cols.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("STSong-Light", 10.5)
+    for i, (a, b) in enumerate(zip(left, right)):  # row by row: left line, then right line
+        c.drawString(60, 760 - 16 * i, a)
+        c.drawString(310, 760 - 16 * i, b)
+    c.showPage()
+    c.save()
+    text = load_document(path).text
+    assert text.index("左栏第11行") < text.index("右栏第0行")
+    assert "".join(left) in text.replace("\n", "") and "".join(right) in text.replace("\n", "")

@@ -30,7 +30,7 @@ from .ocr import OcrLine
 from .tables import table_lines
 
 PAGE_SEPARATOR = "\n\n"
-MARGIN = 0.08  # share of the page height at the top and bottom where headers and footers live
+MARGIN = 0.06  # share of the page height at the top and bottom where headers and footers live
 _CN_NUM = "一二三四五六七八九十百千零〇两"
 _HEADING = re.compile(rf"(?:第[{_CN_NUM}\d]+[编章节条]|[{_CN_NUM}]+、|[（(][{_CN_NUM}]+[）)]|\d{{1,2}}[、．.](?!\d))")
 _PAGE_NUMBER = re.compile(r"[-—–－―\s]*(?:第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}(?:\s*/\s*\d{1,4})?|"

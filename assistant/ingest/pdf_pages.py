@@ -1,5 +1,5 @@
 """PDF pages: the text layer read with pypdfium2 (better than pypdf on CJK tables and layouts: BENCHMARKS.md),
-and the pages without a usable text layer rendered and OCR'd.
+two-column pages laid out from their text boxes, and the pages without a usable text layer rendered and OCR'd.
 
 A page needs OCR when its text layer is empty or garbage: unmapped CID glyphs, private-use or control
 characters, replacement characters, or Latin-1 mojibake of UTF-8 Chinese. Text-layer pages keep their lines
@@ -55,7 +55,9 @@ def pdfium_texts(data: bytes, name: str) -> list[str] | None:
         out = []
         for page in pdf:
             textpage = page.get_textpage()
-            raw = textpage.get_text_range()
+            raw = _two_column_text(page, textpage)
+            if raw is None:
+                raw = textpage.get_text_range()
             textpage.close()
             page.close()
             lines = [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
@@ -65,6 +67,28 @@ def pdfium_texts(data: bytes, name: str) -> list[str] | None:
         return None
     finally:
         pdf.close()
+
+
+def _two_column_text(page, textpage) -> str | None:
+    """A two-column page's text in reading order (left column, then right), laid out from the text runs' boxes
+    like an OCR'd page; None for other pages, which keep the content stream's order.
+
+    Some programs write two-column pages row by row across the columns; the stream order then interleaves the
+    columns (BENCHMARKS.md: 0.58 character accuracy for both pypdf and pypdfium2's plain text).
+    """
+    from .ocr import OcrLine
+    from .ocr_layout import _gutter, layout_pages
+
+    width, height = page.get_size()
+    lines = []
+    for i in range(textpage.count_rects()):
+        left, bottom, right, top = textpage.get_rect(i)
+        text = textpage.get_text_bounded(left, bottom, right, top).strip()
+        if text:
+            lines.append(OcrLine((left, height - top, right, height - bottom), text, 1.0))
+    if len(lines) < 6 or _gutter(lines, width) is None:
+        return None
+    return layout_pages([(lines, int(width), int(height))]).text
 
 
 def assemble(data: bytes, texts: list[str], name: str) -> Loaded:
