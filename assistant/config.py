@@ -51,6 +51,11 @@ class Settings:
     max_file_bytes: int = 200 * 1024 * 1024  # larger files are refused before they are read
     max_document_chars: int = 3_000_000  # longer texts are refused (about 7,500 passages, minutes of embedding)
     max_request_bytes: int = 4 * 1024 * 1024  # HTTP API bodies other than uploads
+    max_pages: int = 1000  # pages (PDF, TIFF frames, sheets) per document
+    max_image_pixels: int = 60_000_000  # larger images (and rendered pages) are refused: decompression bombs
+    ocr_seconds_per_file: float = 1800.0  # OCR of one file past this is stopped with an error
+    ocr_dpi: int = 150  # resolution PDF pages without a text layer are rendered at for OCR
+    ocr_min_confidence: float = 0.8  # pages whose mean OCR confidence is lower get a warning
     llm_backend: str | None = None  # None | "openai" | "llamacpp"
     llm_base_url: str | None = None
     llm_model: str | None = None

@@ -32,6 +32,13 @@ class Document:
     law_kind: str = ""  # 法律 / 行政法规 / 司法解释 / 部门规章 / 地方性法规 / 宪法 / 案例
     level: str = ""  # issuing level: 国家 (national) or 地方 (local)
     region: str = ""  # for local regulations: the province or city, e.g. 北京
+    # Paged formats (PDF, images): where each page starts in ``text`` and its page number; OCR'd pages also give
+    # paragraph boxes (start, end, page, x0, y0, x1, y1 as page fractions), mean confidence and warnings.
+    page_starts: tuple[int, ...] = ()
+    page_numbers: tuple[int, ...] = ()
+    regions: tuple[tuple, ...] = ()
+    ocr_confidence: float | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def year(self) -> int | None:
@@ -39,6 +46,42 @@ class Document:
         if self.date and self.date[:4].isdigit():
             return int(self.date[:4])
         return None
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the index knows about one indexed document."""
+
+    source: str
+    content_hash: str
+    title: str
+    kind: str
+    date: str | None
+    issuer: str | None
+    chunks: int
+    chars: int
+    format: str = "txt"
+    folder: str | None = None  # the indexed folder it came from ("" for a file given directly; None: not recorded)
+    law_kind: str = ""  # for laws and cases (see Document.law_kind); "" for reports and for records from before it
+    level: str = ""
+    region: str = ""
+    pages: int = 0  # paged formats: pages with text
+    ocr_confidence: float | None = None  # OCR'd documents: mean recognition confidence
+    warnings: tuple[str, ...] = ()  # e.g. pages of low OCR confidence
+    page_starts: tuple = ()  # ((offset where each page starts, …), (its page number, …)); () for unpaged formats
+
+    def page_at(self, offset: int) -> int:
+        """The page number at a text offset (0 when the document has no pages)."""
+        import bisect
+
+        if not self.page_starts or not self.page_starts[0]:
+            return 0
+        starts, numbers = self.page_starts
+        return numbers[max(0, bisect.bisect_right(starts, offset) - 1)]
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -61,6 +104,10 @@ class Chunk:
     law_kind: str = ""
     level: str = ""
     region: str = ""
+    # Paged formats: the page the chunk starts on (0: not paged) and, for OCR'd pages, its box on that page
+    # (x0, y0, x1, y1 as fractions of the page's width and height).
+    page: int = 0
+    box: tuple[float, ...] = ()
 
     @property
     def id(self) -> str:

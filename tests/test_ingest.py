@@ -115,7 +115,7 @@ def test_whitespace_only_file_is_rejected(tmp_path):
 
 def test_unknown_suffix_lists_the_supported_ones(tmp_path):
     with pytest.raises(IngestError) as info:
-        load_document(write(tmp_path / "table.xlsx", b"PK\x03\x04"))
+        load_document(write(tmp_path / "table.xls", b"\xd0\xcf\x11\xe0"))
     message = str(info.value)
     assert "unsupported format" in message
     for suffix in (".txt", ".md", ".html", ".pdf", ".docx"):
@@ -175,7 +175,7 @@ def test_supported_suffixes():
 def test_iter_files_names_sources_relative_to_the_folder(tmp_path):
     root = tmp_path / "资料"
     for rel in ["b.txt", "a 报告.md", "子目录/第 二 层/深.txt", "子目录/x.HTML", "子目录/文件 (1).pdf",
-                ".hidden.txt", ".git/config.txt", "子目录/.cache/x.txt", "notes.xlsx", "~$草稿.docx", "README"]:
+                ".hidden.txt", ".git/config.txt", "子目录/.cache/x.txt", "notes.xls", "~$草稿.docx", "README"]:
         write(root / rel, b"x")
     found = list(iter_files([root]))
     sources = [source for _, source in found]

@@ -206,7 +206,7 @@ def test_docx_paragraphs_and_table_cells(tmp_path):
         "2023年，我局深入推进法治政府建设。",
         "行政机关负责人出庭应诉率100%。",
         "指标\t2022年\t2023年",
-        "行政复议案件\t71\t86",
+        "指标：行政复议案件，2022年：71，2023年：86",  # a row with its header (issue 17)
         "",
         "特此报告。",
     ])

@@ -107,8 +107,8 @@ class ExtractiveAnswerer:
         for w in windows:
             context = w.hit.chunk.section + " " + w.text
             w.coverage = coverage(context)
-            if q_years and not _year_fits(q_years, w.hit.chunk, context):
-                w.coverage = 0.0  # another year's document: not shortlisted
+            if q_years and (not _year_fits(q_years, w.hit.chunk, context) or _other_years(q_years, w.text)):
+                w.coverage = 0.0  # another year's document, or a window about another year: not shortlisted
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
             w.score = _window_score(q, w)
         shortlist = sorted(windows, key=lambda w: -w.score)[:8]
@@ -122,7 +122,7 @@ class ExtractiveAnswerer:
             w.coverage = coverage(context)
             lowered = context.lower()
             if (any(not any(alt in lowered for alt in group) for group in q.required)
-                    or (q_years and not _year_fits(q_years, w.hit.chunk, context))):
+                    or (q_years and (not _year_fits(q_years, w.hit.chunk, context) or _other_years(q_years, w.text)))):
                 w.coverage, w.dense = 0.0, 0.0
         return shortlist
 
@@ -147,6 +147,12 @@ class ExtractiveAnswerer:
                     chosen.append(w)
                     break
         return sorted(chosen, key=lambda w: (w.rank, w.start))
+
+
+def _other_years(q_years: set[int], text: str) -> bool:
+    """A window that names years, none of them asked ("2022年：71" for a question about 2023: a table's other column)."""
+    named = years_in(text)
+    return bool(named) and not named & q_years
 
 
 def _year_fits(q_years: set[int], chunk, context: str) -> bool:
@@ -186,6 +192,9 @@ def _echo_penalty(q: Question, text: str) -> float:
     """A window that only repeats the question ("班杰", "河口") answers nothing: it must add words of its own."""
     if q.language != "zh":
         return 0.0
+    asked_figures = {f.value for f in find_figures(q.text)}
+    if any(not f.is_year and f.value not in asked_figures for f in find_figures(text)):
+        return 0.0  # a figure the question does not hold is an answer ("行政应诉案件：12件" in a table row)
     asked = set(q.text)
     new = sum(1 for ch in text if ch not in asked and (ch.isalnum() or "\u4e00" <= ch <= "\u9fff"))
     return 0.6 if new < 3 else 0.3 if new < 6 else 0.0

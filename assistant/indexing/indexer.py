@@ -11,6 +11,8 @@ import numpy as np
 from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.errors import EmbeddingEndpointError
 from assistant.ingest import IngestError, iter_files, load_document
+from assistant.ingest.ocr import ocr_context
+from assistant.ingest.pages import with_pages
 from assistant.retrieval.retriever import embedding_text
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
@@ -25,6 +27,7 @@ class IndexReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # e.g. OCR pages of low confidence, per file
     chunks: int = 0
     embedded: int = 0  # chunks sent to the embedder (the rest reused stored vectors)
     repaired: int = 0  # chunks of an interrupted earlier run that were removed
@@ -47,18 +50,21 @@ class Indexer:
     """Puts documents into a ChunkStore with their embeddings."""
 
     def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None,
-                 max_document_chars: int | None = None):
+                 max_document_chars: int | None = None, ocr_limits=None):
         self.embedder = embedder
         self.store = store
         self.min_chars = min_chars
         self.max_chars = max_chars
         self.max_file_bytes = max_file_bytes
         self.max_document_chars = max_document_chars
+        self.ocr_limits = ocr_limits  # pages, pixels and OCR seconds per file (ingest/ocr.py OcrLimits)
 
     @classmethod
     def from_settings(cls, settings, embedder, store) -> "Indexer":
+        from assistant.ingest.ocr import limits_from_settings
+
         return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes,
-                   settings.max_document_chars)
+                   settings.max_document_chars, limits_from_settings(settings))
 
     def check(self) -> None:
         """Refuse an index built with another embedder or chunker."""
@@ -96,7 +102,8 @@ class Indexer:
             if folder and _moved_here(known.get(source), path):
                 folders.add(known[source].folder)  # the folder was moved or renamed: prune as the same folder
             try:
-                self._index_file(path, source, folder, known, report)
+                with ocr_context(self.ocr_limits, _page_progress(progress, done, len(files), source)):
+                    self._index_file(path, source, folder, known, report)
             except IngestError as exc:
                 report.errors[source] = str(exc)
             except EmbeddingEndpointError:  # every further file would fail alike; committed documents stay whole
@@ -112,12 +119,14 @@ class Indexer:
 
     def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
         previous = known.get(source)
-        doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
-        if previous is not None and previous.content_hash == doc.content_hash:
-            if previous.folder != folder:
+        if previous is not None and _same_bytes(path, previous.content_hash, self.max_file_bytes):
+            if previous.folder != folder:  # unchanged: not loaded again (a scanned file is not OCR'd again)
                 self.store.set_folder(source, folder)
             report.unchanged.append(source)
             return
+        doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
+        if doc.warnings:
+            report.warnings[source] = list(doc.warnings)
         report.chunks += self.add_document(doc, known, report, folder)
         (report.updated if previous is not None else report.added).append(source)
 
@@ -129,7 +138,7 @@ class Indexer:
         new passages reach the embedder.
         """
         self.check()
-        chunks = chunk_document(doc, self.min_chars, self.max_chars)
+        chunks = with_pages(doc, chunk_document(doc, self.min_chars, self.max_chars))
         if not chunks:
             raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
         known = self.store.documents() if known is None else known
@@ -152,6 +161,25 @@ class Indexer:
             for i, vec in zip(missing, fresh):
                 vectors[i] = np.asarray(vec, dtype=np.float32)
         return vectors, len(missing)
+
+
+def _same_bytes(path: Path, content_hash: str, max_bytes: int | None) -> bool:
+    """Whether a file's bytes still hash to ``content_hash`` (files over the size limit are left to the loader)."""
+    import hashlib
+
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == content_hash
+    except OSError:
+        return False
+
+
+def _page_progress(progress: Progress | None, done: int, total: int, source: str):
+    """Per-page progress of an OCR'd file, shown as the current source "file（第3/12页）"."""
+    if progress is None:
+        return None
+    return lambda page, pages: progress(done, total, f"{source}（第{page}/{pages}页）")
 
 
 def _moved_here(previous, path: Path) -> bool:

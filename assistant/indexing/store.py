@@ -16,40 +16,16 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.types import Chunk, Document, Hit
+from assistant.types import Chunk, Document, DocumentRecord, Hit  # noqa: F401  (DocumentRecord re-exported)
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 RUN_TIMEOUT = 600.0  # seconds without a heartbeat after which an indexing run counts as dead
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """What the index knows about one indexed document."""
-
-    source: str
-    content_hash: str
-    title: str
-    kind: str
-    date: str | None
-    issuer: str | None
-    chunks: int
-    chars: int
-    format: str = "txt"
-    folder: str | None = None  # the indexed folder it came from ("" for a file given directly; None: not recorded)
-    law_kind: str = ""  # for laws and cases (see Document.law_kind); "" for reports and for records from before it
-    level: str = ""
-    region: str = ""
-
-    @property
-    def year(self) -> int | None:
-        return int(self.date[:4]) if self.date and self.date[:4].isdigit() else None
 
 
 def _client_settings():
@@ -171,6 +147,9 @@ class ChunkStore:
             "source": doc.source, "content_hash": doc.content_hash, "title": doc.title, "kind": doc.kind,
             "date": doc.date or "", "issuer": doc.issuer or "", "chunks": len(chunks), "chars": len(doc.text),
             "format": doc.format, "folder": folder, "law_kind": doc.law_kind, "level": doc.level, "region": doc.region,
+            "pages": len(doc.page_starts), "ocr_confidence": -1.0 if doc.ocr_confidence is None else doc.ocr_confidence,
+            "warnings": "\n".join(doc.warnings),
+            "page_starts": json.dumps([list(doc.page_starts), list(doc.page_numbers)]),
         }
         self._docs.upsert(ids=[_doc_id(doc.source)], embeddings=[[0.0]], documents=[doc.text], metadatas=[record])
         self._chunks.delete(where={"$and": [{"source": doc.source}, {"doc_hash": {"$ne": doc.content_hash}}]})
@@ -284,7 +263,10 @@ class ChunkStore:
                 kind=meta.get("kind", "other"), date=meta.get("date") or None, issuer=meta.get("issuer") or None,
                 chunks=int(meta.get("chunks", 0)), chars=int(meta.get("chars", 0)), format=meta.get("format", "txt"),
                 folder=meta.get("folder"), law_kind=meta.get("law_kind", ""), level=meta.get("level", ""),
-                region=meta.get("region", ""),
+                region=meta.get("region", ""), pages=int(meta.get("pages", 0) or 0),
+                ocr_confidence=None if float(meta.get("ocr_confidence", -1.0)) < 0 else float(meta["ocr_confidence"]),
+                warnings=tuple(w for w in str(meta.get("warnings", "")).split("\n") if w),
+                page_starts=tuple(tuple(x) for x in json.loads(meta.get("page_starts") or "[[], []]")),
             )
         return out
 
@@ -365,8 +347,13 @@ def _chunk_meta(c: Chunk) -> dict:
         "source": c.source, "start": c.start, "end": c.end, "ordinal": c.ordinal,
         "section_path": json.dumps(list(c.section_path), ensure_ascii=False), "title": c.title,
         "kind": c.kind, "date": c.date or "", "year": c.year or 0, "doc_hash": c.doc_hash,
-        **_legal_meta(c),
+        **_legal_meta(c), **_page_meta(c),
     }
+
+
+def _page_meta(c: Chunk) -> dict:
+    """The page (and OCR box) of a chunk of a paged document; nothing for other chunks."""
+    return {"page": int(c.page), "box": json.dumps(list(c.box))} if c.page else {}
 
 
 
@@ -384,4 +371,5 @@ def _chunk_from(text: str, meta: dict) -> Chunk:
         title=meta.get("title", ""), kind=meta.get("kind", "other"), date=meta.get("date") or None,
         doc_hash=meta.get("doc_hash", ""), label=meta.get("label", ""), article=int(meta.get("article", 0) or 0),
         law_kind=meta.get("law_kind", ""), level=meta.get("level", ""), region=meta.get("region", ""),
+        page=int(meta.get("page", 0) or 0), box=tuple(json.loads(meta.get("box") or "[]")),
     )

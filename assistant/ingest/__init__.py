@@ -62,7 +62,7 @@ def load_document(path: Path | str, source: str | None = None, max_bytes: int | 
     if not loaded.text.strip():
         raise cannot_read(source, "文件为空（没有文字内容）", "the file is empty (no text, only whitespace)")
     text = loaded.text
-    skip = merge_spans(find_boilerplate(text) + markup_spans(text, fmt), text)
+    skip = merge_spans(find_boilerplate(text) + markup_spans(text, fmt) + list(loaded.skip), text)
     meta = detect_metadata(text, fmt, filename=path.name, skip=skip, title_hint=loaded.title)
     legal = {}
     if fmt == "md" and is_law_markdown(text, source):
@@ -70,10 +70,12 @@ def load_document(path: Path | str, source: str | None = None, max_bytes: int | 
         title = (case_name(text) if law.kind == "案例" else "") or law.title or meta.title
         legal = {"title": title, "kind": law.doc_kind, "date": law.date or meta.date, "issuer": meta.issuer or law.issuer,
                  "law_kind": law.kind, "level": law.level, "region": law.region}
-    fields = {"title": meta.title, "date": meta.date, "issuer": meta.issuer, "kind": meta.kind, **legal}
+    date = None if fmt == "xlsx" else meta.date  # a date in a cell is data, not the workbook's publication date
+    fields = {"title": meta.title, "date": date, "issuer": meta.issuer, "kind": meta.kind, **legal}
     return Document(
         source=source, text=text, format=fmt, encoding=loaded.encoding, content_hash=hashlib.sha256(data).hexdigest(),
-        skip_spans=tuple(skip), **fields,
+        skip_spans=tuple(skip), page_starts=tuple(loaded.pages), page_numbers=tuple(loaded.page_numbers),
+        regions=tuple(loaded.regions), ocr_confidence=loaded.confidence, warnings=tuple(loaded.warnings), **fields,
     )
 
 

@@ -27,6 +27,24 @@ def load_docx(data: bytes, name: str) -> Loaded:
     return load(data, name)
 
 
+def load_image(data: bytes, name: str) -> Loaded:
+    from assistant.ingest.formats.image import load_image as load
+
+    return load(data, name)
+
+
+def load_xlsx(data: bytes, name: str) -> Loaded:
+    from assistant.ingest.formats.xlsx import load_xlsx as load
+
+    return load(data, name)
+
+
+def load_doc(data: bytes, name: str) -> Loaded:
+    from assistant.ingest.formats.doc import load_doc as load
+
+    return load(data, name)
+
+
 LOADERS: dict[str, tuple[str, Loader]] = {
     ".txt": ("txt", load_text),
     ".md": ("md", load_text),
@@ -35,14 +53,15 @@ LOADERS: dict[str, tuple[str, Loader]] = {
     ".htm": ("html", load_html),
     ".pdf": ("pdf", load_pdf),
     ".docx": ("docx", load_docx),
+    ".doc": ("doc", load_doc),
+    ".xlsx": ("xlsx", load_xlsx),
+    **{suffix: ("image", load_image) for suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")},
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(sorted(LOADERS))
 
 _HINTS = {
-    ".doc": "旧版 Word 格式，请另存为 .docx / old Word format: save it as .docx",
     ".wps": "WPS 格式，请另存为 .docx / WPS format: save it as .docx",
-    ".xls": "表格文件不支持 / spreadsheets are not supported",
-    ".xlsx": "表格文件不支持 / spreadsheets are not supported",
+    ".xls": "旧版 Excel 格式，请另存为 .xlsx / old Excel format: save it as .xlsx",
 }
 
 

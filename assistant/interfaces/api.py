@@ -228,7 +228,7 @@ def create_api(assistant, credentials: Credentials | None = None, app: FastAPI |
 
     @app.post(f"{API_PREFIX}/index", dependencies=guard,
               summary="上传文件并索引（multipart，字段名 files，可多个）；逐个文件报告结果")
-    async def index(files: Annotated[list[UploadFile], File(description="txt、md、html、pdf、docx")]) -> dict:
+    async def index(files: Annotated[list[UploadFile], File(description="txt、md、html、pdf、docx、doc、xlsx、png、jpg、tif")]) -> dict:
         staging = Path(tempfile.mkdtemp(prefix="assistant-api-"))
         try:
             pairs, too_large = [], []

@@ -65,6 +65,9 @@ def cmd_index(args) -> int:
     report = assistant.index(args.paths, progress=None if args.quiet else assistant.console_progress())
     for source, message in report.errors.items():
         print(f"失败 / failed: {source}: {message}", file=sys.stderr)
+    for source, warnings in report.warnings.items():
+        for warning in warnings:
+            print(f"注意 / warning: {source}: {warning}", file=sys.stderr)
     print(report.summary())
     if report.errors and not (report.added or report.updated or report.unchanged):
         return EXIT_ERROR

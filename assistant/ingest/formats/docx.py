@@ -1,4 +1,4 @@
-"""Word .docx files: body paragraphs and table rows in document order, one per line."""
+"""Word .docx files: body paragraphs and table rows (with their header) in document order, one per line."""
 from __future__ import annotations
 
 import io
@@ -6,6 +6,7 @@ import zipfile
 
 from assistant.errors import cannot_read
 from assistant.ingest.formats.base import Loaded
+from assistant.ingest.tables import table_lines
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CELL_SEPARATOR = "\t"
@@ -15,8 +16,9 @@ MAX_PARTS = 10_000
 
 
 def load_docx(data: bytes, name: str) -> Loaded:
-    """Paragraphs joined with "\\n" (empty paragraphs kept as empty lines); a table row is one line, its cells
-    separated by a tab, a cell's paragraphs by a space. Content controls are read through; deleted text of tracked
+    """Paragraphs joined with "\\n" (empty paragraphs kept as empty lines); a table's header row is one line, its
+    cells separated by a tab, each later row one line of ``header：value`` pairs (tables.py); a cell's paragraphs
+    are joined by a space. Content controls are read through; deleted text of tracked
     changes, headers, footers, footnotes and comments are not part of the text.
     """
     try:
@@ -42,9 +44,8 @@ def _block_lines(parent, lines: list[str]) -> None:
         if tag == _W + "p":
             lines.append(_paragraph_text(child))
         elif tag == _W + "tbl":
-            for row in child.iterchildren(_W + "tr"):
-                cells = [_cell_text(cell) for cell in _row_cells(row)]
-                lines.append(CELL_SEPARATOR.join(cells))
+            rows = [[_cell_text(cell) for cell in _row_cells(row)] for row in child.iterchildren(_W + "tr")]
+            lines.extend(table_lines(rows))  # a row with its header: "年份：2023；案件：17件" (tables.py)
         elif tag in (_W + "sdt", _W + "customXml"):
             content = child.find(_W + "sdtContent") if tag == _W + "sdt" else child
             if content is not None:

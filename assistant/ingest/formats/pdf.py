@@ -1,4 +1,4 @@
-"""PDF files: the pypdf text layer, pages joined with a blank line; encrypted, corrupt and scanned PDFs refused."""
+"""PDF files: opened and checked with pypdf (encrypted and corrupt files refused), text by pdf_pages (pypdfium2, OCR for scanned pages)."""
 from __future__ import annotations
 
 import io
@@ -51,11 +51,12 @@ def load_pdf(data: bytes, name: str) -> Loaded:
             raise _corrupt(name, type(exc).__name__) from None
     finally:
         pypdf_log.setLevel(level)
-    text = PAGE_SEPARATOR.join(p for p in pages if p.strip())
-    if not text.strip():
-        raise cannot_read(name, "PDF 没有文字层（可能是扫描件；暂不支持 OCR，请先做文字识别）",
-                          "the PDF has no text layer (scanned?); OCR is not supported")
-    return Loaded(text, None)
+    from assistant.ingest.formats.pdf_pages import assemble, pdfium_texts
+
+    better = pdfium_texts(data, name)  # pypdfium2 reads CJK tables and layouts better (BENCHMARKS.md)
+    if better is not None and len(better) == len(pages):
+        pages = better
+    return assemble(data, pages, name)  # pages without a usable text layer are OCR'd
 
 
 def _encrypted(name: str):

@@ -86,6 +86,7 @@ def open_citation(assistant, ref) -> str:
     return R.render_document_view(
         text, p["start"], p["end"], title=(rec.title if rec else "") or p["title"], section_path=p["section"],
         source=p["source"], date=rec.date if rec else None, kind=rec.kind if rec else None,
+        page=rec.page_at(p["start"]) if rec and p["end"] > p["start"] else 0,
     )
 
 

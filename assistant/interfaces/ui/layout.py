@@ -158,7 +158,8 @@ def build_ui(assistant):
                                                  elem_id="verify-csv")
 
                     with gr.Tab("文档", id="tab-docs", elem_id="tab-docs"):
-                        gr.Markdown("支持 .txt .md .html .pdf .docx，可一次拖入多个文件；中文编码（UTF-8、GBK 等）自动识别。"
+                        gr.Markdown("支持 .txt .md .html .pdf .docx .doc .xlsx 和图片（.png .jpg .tif 等，扫描件自动文字识别），可一次拖入多个文件；"
+                                    "中文编码（UTF-8、GBK 等）自动识别。"
                                     "同名文件再次上传会替换旧版本。", elem_classes="tab-intro")
                         uploads = gr.File(file_count="multiple", label="上传文件（拖放到此处或点击选择）", height=150,
                                           elem_id="upload-files")

@@ -180,13 +180,17 @@ VIEWER_PLACEHOLDER = (
 
 def render_document_view(
     text: str, start: int, end: int, *, title: str = "", section_path: Sequence[str] = (), source: str = "",
-    date: str | None = None, kind: str | None = None,
+    date: str | None = None, kind: str | None = None, page: int = 0,
 ) -> str:
-    """The whole document with ``text[start:end]`` marked; offsets are character offsets into ``text``."""
+    """The whole document with ``text[start:end]`` marked; offsets are character offsets into ``text``.
+
+    ``page``: the page the quote is on (scanned and other paged documents), shown as 第2页.
+    """
     n = len(text)
     start = max(0, min(int(start), n))
     end = max(start, min(int(end), n))
-    meta = [kind_label(kind) if kind else "", date or "", source, f"第 {start}–{end} 字" if end > start else ""]
+    meta = [kind_label(kind) if kind else "", date or "", source, f"第{page}页" if page else "",
+            f"第 {start}–{end} 字" if end > start else ""]
     head = [
         '<div class="viewer">',
         '<div class="viewer-head">',
