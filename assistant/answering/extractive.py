@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.zh.numbers import find_figures
 from assistant.answering.question import Question, analyze
-from assistant.retrieval.retriever import document_years, years_in
+from assistant.answering import scope as scopes
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from assistant.types import Answer, Citation, Evidence, Hit
@@ -27,6 +27,15 @@ _LIST_MAX_CHARS = 130
 
 REFUSAL_ZH = "文档中没有找到能回答该问题的内容。以下是最接近的段落，仅供参考。"
 REFUSAL_EN = "The documents do not contain an answer to this question. The nearest passages are listed below for reference."
+
+
+def _refusal(lang: str, missing: str | None) -> str:
+    """The refusal, saying what is missing when the nearest evidence was out of scope."""
+    if not missing:
+        return REFUSAL_EN if lang == "en" else REFUSAL_ZH
+    if lang == "en":
+        return f"{missing} {REFUSAL_EN}"
+    return f"{missing}。{REFUSAL_ZH}"
 
 
 class ExtractiveAnswerer:
@@ -47,15 +56,17 @@ class ExtractiveAnswerer:
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         started = time.perf_counter()
         q = analyze(question)
-        windows = self._score(q, hits[: self.passages])
+        misses: list[scopes.Miss] = []
+        windows = self._score(q, hits[: self.passages], misses)
         best = max(windows, key=lambda w: w.score) if windows else None
         support = self.support(best, q) if best else 0.0
         unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
         if unheard:  # the question is about something no document mentions
             support = min(support, self.min_support / 2)
         if best is None or support < self.min_support:
-            text = REFUSAL_EN if q.language == "en" else REFUSAL_ZH
             notes = tuple(f"文档中没有出现“{n}”" for n in unheard)
+            missing = None if unheard else scopes.missing_note(misses, q.language)  # what the nearest evidence has
+            text = _refusal(q.language, missing)
             return Answer(question=question, text=text, hits=tuple(hits), refused=True, language=q.language,
                           seconds=time.perf_counter() - started, support=support, notes=notes)
         chosen = self._select(q, best, windows)
@@ -71,8 +82,12 @@ class ExtractiveAnswerer:
             return max(window.coverage - _EN_MARGIN, _dense_support(window.dense))
         return window.coverage
 
-    def _score(self, q: Question, hits: list[Hit]) -> list[Evidence]:
-        """Score every window of one to three clauses; meaning (dense) only for the promising ones."""
+    def _score(self, q: Question, hits: list[Hit], misses: list | None = None) -> list[Evidence]:
+        """Score every window of one to three clauses; meaning (dense) only for the promising ones.
+
+        Windows out of the question's scope (:mod:`assistant.answering.scope`) are not shortlisted; why the best
+        of them were left out is appended to ``misses``.
+        """
         windows: list[Evidence] = []
         sentences: list[tuple[Hit, int, int]] = []
         for rank, hit in enumerate(hits):
@@ -99,12 +114,16 @@ class ExtractiveAnswerer:
         sentence_dense: dict[tuple[str, int], float] = {}
         if q.language == "en":
             sentence_dense = self._dense(q, [(h, s, e) for h, s, e in sentences if h in hits[:3]])
-        q_years = years_in(q.text)
+        q_scope = scopes.question_scope(q.text)
+        out_of_scope = _scope_checker(q_scope)
+        excluded: list[tuple[float, scopes.Miss]] = []
         for w in windows:
             context = w.hit.chunk.section + " " + w.text
             w.coverage = coverage(context)
-            if q_years and not _year_fits(q_years, w.hit.chunk, context):
-                w.coverage = 0.0  # another year's document: not shortlisted
+            miss = out_of_scope(w)
+            if miss is not None:  # another document, period, modality or subject: not shortlisted
+                excluded.append((w.coverage, miss))
+                w.coverage = 0.0
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
             w.score = _window_score(q, w)
         shortlist = sorted(windows, key=lambda w: -w.score)[:8]
@@ -117,9 +136,10 @@ class ExtractiveAnswerer:
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
             w.coverage = coverage(context)
             lowered = context.lower()
-            if (any(not any(alt in lowered for alt in group) for group in q.required)
-                    or (q_years and not _year_fits(q_years, w.hit.chunk, context))):
+            if any(not any(alt in lowered for alt in group) for group in q.required) or out_of_scope(w):
                 w.coverage, w.dense = 0.0, 0.0
+        if misses is not None:
+            misses.extend(m for _c, m in sorted(excluded, key=lambda cm: -cm[0])[:5])
         return shortlist
 
     def _dense(self, q: Question, spans: list[tuple[Hit, int, int]]) -> dict[tuple[str, int], float]:
@@ -145,17 +165,17 @@ class ExtractiveAnswerer:
         return sorted(chosen, key=lambda w: (w.rank, w.start))
 
 
-def _year_fits(q_years: set[int], chunk, context: str) -> bool:
-    """Whether a passage may answer a question about ``q_years``.
+def _scope_checker(q_scope):
+    """``check(window) -> Miss | None`` for one question, computed once per sentence."""
+    cache: dict[tuple[str, int, int], scopes.Miss | None] = {}
 
-    It may when it names one of those years, or when its document is of that year, the year before (which plans it)
-    or the year after (which reviews it), or has no year at all. Otherwise another year's report would answer a
-    year-bound question with its own year's figure.
-    """
-    if years_in(context) & q_years:
-        return True
-    doc_years = document_years(chunk)
-    return not doc_years or bool(doc_years & {y + d for y in q_years for d in (-1, 0, 1)})
+    def check(w: Evidence):
+        key = (w.source, *w.sentence)
+        if key not in cache:
+            cache[key] = scopes.check(q_scope, w)
+        return cache[key]
+
+    return check
 
 
 def _window_score(q: Question, w: Evidence) -> float:
