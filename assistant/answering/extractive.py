@@ -21,6 +21,7 @@ from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from assistant.types import Answer, Citation, Evidence, Hit
 
 _MAX_WINDOW = 3
+_DEEPER = 6  # further hits weighed when the first ones are out of the question's scope
 _EN_MARGIN = 0.2
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+|首位|榜首|优秀|先进")
 _LIST_MAX_CHARS = 130
@@ -60,6 +61,12 @@ class ExtractiveAnswerer:
         windows = self._score(q, hits[: self.passages], misses)
         best = max(windows, key=lambda w: w.score) if windows else None
         support = self.support(best, q) if best else 0.0
+        if support < self.min_support and misses and len(hits) > self.passages:
+            # out-of-scope passages (another year's report…) crowded the top: look further down the hits
+            misses = []
+            windows = self._score(q, hits[: self.passages + _DEEPER], misses)
+            best = max(windows, key=lambda w: w.score) if windows else None
+            support = self.support(best, q) if best else 0.0
         unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
         if unheard:  # the question is about something no document mentions
             support = min(support, self.min_support / 2)
@@ -244,10 +251,11 @@ def _compose(q: Question, citations: tuple[Citation, ...]) -> str:
     if q.wants_number:
         for c in citations:
             figures.extend(f.raw for f in _answer_figures(q, c.quote))
-    if q.language == "en":
-        quoted = "; ".join(f"“{c.quote}” [{i}]" for i, c in enumerate(citations, 1))
-        lead = f"{', '.join(figures)}. " if figures else ""
-        return f"{lead}The documents state: {quoted}"
+    if q.language == "en":  # figure first, then the indicator's English name, the Chinese quote as citation
+        from assistant.answering.english import compose
+
+        figs = [f for c in citations for f in _answer_figures(q, c.quote)] if q.wants_number else []
+        return compose(q.text, figs, [c.quote for c in citations], q.wants_list)
     lead = f"{'，'.join(figures)}。" if figures else ""
     return lead + "；".join(quotes)
 

@@ -28,11 +28,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from assistant.retrieval.retriever import years_in
 
 _NAMED_DOC = re.compile(r"((?:19|20)\d{2})\s*年(度)?(?:的)?([\u4e00-\u9fff]{0,14}?(?:报告|公报|决算|预算草案))")
+_NAMED_DOC_EN = re.compile(r"\b((?:19|20)\d{2})\s+((?:government\s+)?work\s+report|report)\b", re.I)
 _BASE_YEAR = re.compile(r"(?:比|较|从|自|与|同)\s*((?:19|20)\d{2})\s*年|((?:19|20)\d{2})\s*年(?:以来|相比|同期)")
+# a four-digit number is a year unless a unit or a decimal follows it (2000亿元, 2000多人, 2020.5)
+_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.]|\s*(?:[亿万千百余多]|元|人|件|个|吨|公里|千米|米|户|家|项|所|名|次|座|辆|斤|%|个百分点))")
+_BASE_RELATIVE = re.compile(r"(?:比|较|与|同|超过|高于|低于)(?:上年|去年|上一年)(?:同期)?|上年同期")
 _FIVE_YEAR = re.compile(r"[“\"]?(十[一二三四五]?五)[”\"]?(?:规划|时期|期间|计划)")
+
+
+def years_in(text: str) -> set[int]:
+    """The years a text names (not amounts such as 2000亿元)."""
+    return {int(y) for y in _YEAR.findall(text or "")}
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +172,7 @@ def sentence_scope(chunk, sentence: str, before: str = "") -> Scope:
     period ("2024年，我区将…；完善…") carries over to a sentence that names none."""
     doc = document_scope(chunk)
     section = chunk.section or ""
-    heading = _role(section)
+    heading = _role(section, doc)
     years = _period(sentence, doc) or _last_period(before, doc) or _period(section, doc)
     if not years:
         years = doc.review if heading == "review" or (doc.annual and not heading) else doc.plan if heading == "plan" \
@@ -219,7 +227,7 @@ def _relative(text: str, doc: DocumentScope) -> frozenset[int]:
     if not doc.year:
         return frozenset()
     out: set[int] = set()
-    masked = text
+    masked = _BASE_RELATIVE.sub("　", text)  # "比上年提高": the year before is the base, not the period
     for word, a, b in sorted(terms()["relative_periods"], key=lambda r: -len(r[0])):
         if word in masked:
             out |= set(range(doc.year + a, doc.year + b + 1))
@@ -227,13 +235,20 @@ def _relative(text: str, doc: DocumentScope) -> frozenset[int]:
     return frozenset(out)
 
 
-def _role(section: str) -> str | None:
+def _role(section: str, doc: DocumentScope | None = None) -> str | None:
+    """review or plan, by the top heading's words, else by the year it names ("三、2014年重点工作": the plan)."""
     t = terms()
     top = section.split(" > ")[0]
     if any(w in top for w in t["review_headings"]):
         return "review"
     if any(w in top for w in t["plan_headings"]) or "今年" in top:
         return "plan"
+    named = years_in(top)
+    if doc is not None and named and not doc.annual:
+        if named <= doc.review:
+            return "review"
+        if named & doc.plan:
+            return "plan"
     return None
 
 
@@ -266,6 +281,9 @@ def question_scope(text: str) -> Scope:
     if m:
         named = NamedDocument(int(m.group(1)), m.group(3), annual=bool(m.group(2)))
         rest = text[: m.start()] + text[m.end():]
+    elif (en := _NAMED_DOC_EN.search(text)):
+        named = NamedDocument(int(en.group(1)), "政府工作报告" if "work" in en.group(2).lower() else "报告")
+        rest = text[: en.start()] + text[en.end():]
     years = frozenset(years_in(rest))
     return Scope(years=years, modality=_question_modality(text), regions=regions_in(rest),
                  modifiers=modifiers_in(text), document=named)
