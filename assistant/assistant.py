@@ -142,7 +142,9 @@ class Assistant:
         standalone = question
         if history:
             standalone = rewrite_question(question, list(history), self.llm, timeout=self.settings.llm_timeout)
-        hits = self.retriever.search(standalone, max(10, self.settings.top_k), filters)
+        shown = max(10, self.settings.top_k)
+        # twice as many hits as are shown: when the first are out of the question's scope, the answerer looks further
+        hits = self.retriever.search(standalone, 2 * shown, filters)
         note = (f"按上下文理解为：“{standalone}”",) if standalone != question else ()
         if self.llm_answerer is None:
             answer = self.answerer.answer(standalone, hits)
@@ -151,5 +153,5 @@ class Assistant:
             updates = self.llm_answerer.stream(standalone, hits)
         for update in updates:
             answer = replace(update.answer, question=question, notes=note + tuple(update.answer.notes),
-                             seconds=time.perf_counter() - started)
+                             seconds=time.perf_counter() - started, hits=update.answer.hits[:shown])
             yield replace(update, answer=answer, question=standalone)

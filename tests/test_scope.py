@@ -196,3 +196,12 @@ def test_target_and_outcome_of_one_year_come_from_the_right_reports(fake_setting
     assert missing.refused and "2025年政府工作报告" in missing.text
     fund = assistant.ask("2023年政府性基金预算支出安排多少？")
     assert fund.refused and "一般公共预算" in fund.text
+
+
+def test_a_several_year_sentence_does_not_answer_for_one_year():
+    q = scope.question_scope("2022年国内生产总值增长了多少？")
+    chunk = _chunk("国内生产总值增加到121万亿元，五年年均增长5.2%。", "政府工作报告", "2023-03-05", ("一、过去一年和五年工作回顾",))
+    miss = scope.check(q, _evidence(chunk, "国内生产总值增加到121万亿元，五年年均增长5.2%"))
+    assert miss is not None and miss.kind == "period"
+    assert scope.check(scope.question_scope("过去五年国内生产总值年均增长多少？"),
+                       _evidence(chunk, "国内生产总值增加到121万亿元，五年年均增长5.2%")) is None

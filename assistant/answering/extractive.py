@@ -63,8 +63,10 @@ class ExtractiveAnswerer:
         support = self.support(best, q) if best else 0.0
         if support < self.min_support and misses and len(hits) > self.passages:
             # out-of-scope passages (another year's report…) crowded the top: look further down the hits
+            q_scope = scopes.question_scope(q.text)
+            further = [h for h in hits[self.passages:] if scopes.document_in_scope(q_scope, h.chunk)]
             misses = []
-            windows = self._score(q, hits[: self.passages + _DEEPER], misses)
+            windows = self._score(q, hits[: self.passages] + further[:_DEEPER], misses)
             best = max(windows, key=lambda w: w.score) if windows else None
             support = self.support(best, q) if best else 0.0
         unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
@@ -110,7 +112,11 @@ class ExtractiveAnswerer:
                         windows.append(Evidence(hit, clauses[i][0], clauses[j][1], rank, sent_abs))
         if not windows:
             return []
-        groups = [kept for g in q.groups if (kept := tuple(t for t in g if len(t) >= 2 or t.isdigit()))]
+        # years, the named document and target/outcome words are checked by the scope, not looked for as terms
+        # (a Latin name counts with the Chinese terms that stand for it: GDP, 国内生产总值)
+        alternatives = {r[0]: r for r in q.required}
+        groups = [kept for g in scopes.coverage_groups(q.text, q.groups)
+                  if (kept := tuple(t for t in alternatives.get(g[0], g) if len(t) >= 2 or t.isdigit()))]
         weights = [max(self.idf(t) for t in g) for g in groups]
         # an English word the glossary cannot map weighs like a term the documents never use
         total = (sum(weights) + len(q.unknown) * self.idf("\uffff")) or 1.0
@@ -146,7 +152,8 @@ class ExtractiveAnswerer:
             if any(not any(alt in lowered for alt in group) for group in q.required) or out_of_scope(w):
                 w.coverage, w.dense = 0.0, 0.0
         if misses is not None:
-            misses.extend(m for _c, m in sorted(excluded, key=lambda cm: -cm[0])[:5])
+            # only evidence that would have answered, had it been in scope, says what is missing
+            misses.extend(m for c, m in sorted(excluded, key=lambda cm: -cm[0])[:5] if c >= self.min_support)
         return shortlist
 
     def _dense(self, q: Question, spans: list[tuple[Hit, int, int]]) -> dict[tuple[str, int], float]:

@@ -83,6 +83,7 @@ class Scope:
     modifiers: tuple[str, ...] = ()
     document: NamedDocument | None = None
     role: str | None = None  # "review" or "plan": the part of the document it stands in
+    multi_year: bool = False  # the sentence itself speaks of several years (过去五年, 年均, "十四五"): not one year's figure
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,9 @@ def sentence_scope(chunk, sentence: str, before: str = "") -> Scope:
     doc = document_scope(chunk)
     section = chunk.section or ""
     heading = _role(section, doc)
-    years = _period(sentence, doc) or _last_period(before, doc) or _period(section, doc)
+    own = _period(sentence, doc) or _last_period(before, doc)
+    years = own or _period(section, doc)
+    multi = len(own) >= 3 or "年均" in sentence
     if not years:
         years = doc.review if heading == "review" or (doc.annual and not heading) else doc.plan if heading == "plan" \
             else frozenset()
@@ -183,7 +186,7 @@ def sentence_scope(chunk, sentence: str, before: str = "") -> Scope:
     modality = _sentence_modality(sentence, heading, years, doc) if heading else \
         _cue_modality(sentence) or _sentence_modality(sentence, role, years, doc)
     return Scope(years=years, modality=modality, regions=(), role=role,
-                 modifiers=modifiers_in(section + " " + sentence))
+                 modifiers=modifiers_in(section + " " + sentence), multi_year=multi)
 
 
 def evidence_scope(ev) -> Scope:
@@ -289,6 +292,17 @@ def question_scope(text: str) -> Scope:
                  modifiers=modifiers_in(text), document=named)
 
 
+def claim_scope(text: str) -> Scope:
+    """A claim's scope: as a question's, but a dated claim with no word of a target states an outcome
+    ("2022年国内生产总值增长3%" is not checked against 2022's target)."""
+    q = question_scope(text)
+    if q.modality is None and q.years and q.document is None:
+        from dataclasses import replace
+
+        return replace(q, modality="outcome")
+    return q
+
+
 def _question_modality(text: str) -> str | None:
     t = terms()
     low = text.lower()
@@ -340,6 +354,39 @@ def modifiers_in(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def coverage_groups(text: str, groups):
+    """The term groups of a question or claim that its evidence must carry, without those its scope already
+    checks: its years, its named document ("2019年政府工作报告"), target/outcome words (目标, 实际) and framing
+    verbs (提出). A group is kept when any of its terms still stands in the text once those are taken out."""
+    named = _NAMED_DOC.search(text) or _NAMED_DOC_EN.search(text)
+    free = text[: named.start()] + " " + text[named.end():] if named else text
+    words = sorted(terms()["scope_words"], key=len, reverse=True)
+    masked = _YEAR.sub(" ", free)
+    for w in words:
+        masked = masked.replace(w, " ")
+    scope_set = set(words)
+    chinese = bool(re.search(r"[\u4e00-\u9fff]", text))
+    low = masked.lower()
+
+    def keep(group) -> bool:
+        if all(t in scope_set or _YEAR.fullmatch(t) for t in group):
+            return False
+        return not chinese or any(t.lower() in low for t in group)  # English groups come from the glossary
+
+    kept = [g for g in groups if keep(g)]
+    return kept if kept else list(groups)
+
+
+def document_in_scope(q: Scope, chunk) -> bool:
+    """Whether any sentence of ``chunk``'s document may be in the question's scope (a cheap pre-filter)."""
+    if q.document is not None:
+        return names_document(q.document, chunk)
+    if q.years:
+        have = document_scope(chunk).years
+        return not have or bool(have & q.years)
+    return True
+
+
 # -- the shared check -------------------------------------------------------------------------
 def check(q: Scope, ev) -> Miss | None:
     """Why evidence ``ev`` (an :class:`~assistant.types.Evidence`) is out of the question's scope, or None."""
@@ -354,6 +401,8 @@ def check(q: Scope, ev) -> Miss | None:
         have = s.years or doc.years
         if have and not (have & q.years):
             return Miss("period", _years(q.years), _years(have), chunk.source)
+        if len(q.years) == 1 and s.multi_year:  # a five-year average is not the year's figure
+            return Miss("period", _years(q.years), _years(have) + ("（年均）" if "年均" in sentence else ""), chunk.source)
     if q.modality and s.modality and q.modality != s.modality:
         return Miss("modality", _MODALITY_ZH[q.modality], _MODALITY_ZH[s.modality], chunk.source)
     context = " ".join((chunk.title or "", chunk.section or "", sentence, chunk.source or ""))

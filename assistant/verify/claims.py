@@ -11,7 +11,7 @@ import numpy as np
 from assistant.zh.numbers import compare, find_dates, find_figures, find_ranks
 from assistant.answering.question import language_of
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
-from assistant.answering.scope import check as scope_check, question_scope
+from assistant.answering.scope import check as scope_check, claim_scope, coverage_groups, document_in_scope
 from assistant.types import Evidence, Hit, Verdict
 from assistant.verify.scoped import weigh
 
@@ -72,13 +72,17 @@ class ClaimVerifier:
         from assistant.indexing.lexical import tokenize
 
         lang = language_of(claim)
-        hits = self.retriever.search(claim, 10)
+        hits = self.retriever.search(claim, 20)
         terms = [t for t in dict.fromkeys(tokenize(claim)) if len(t) >= 2 and not t.isdigit() and t not in _RANK_WORDS]
-        q_scope = question_scope(claim)
-        candidates = self._candidates(claim, terms, hits[: self.passages], lambda e: scope_check(q_scope, e) is None)
+        terms = [g[0] for g in coverage_groups(claim, [(t,) for t in terms])]  # the scope checks years, document
+        q_scope = claim_scope(claim)
+        # the first passages, and further ones of documents in the claim's scope (another year's report may lead)
+        further = [h for h in hits[self.passages:] if document_in_scope(q_scope, h.chunk)]
+        pool = hits[: self.passages] + further[: self.passages]
+        candidates = self._candidates(claim, terms, pool, lambda e: scope_check(q_scope, e) is None)
         if not candidates:
             return _verdict(claim, "not_found", [], (), lang)
-        label, evidence, compared, note = weigh(claim, candidates, self.min_coverage, _judge)  # scope-aware
+        label, evidence, compared, note = weigh(claim, q_scope, candidates, self.min_coverage, _judge)  # scope-aware
         return _verdict(claim, label, evidence, compared, lang, note)
 
     def _candidates(self, claim: str, terms: list[str], hits: list[Hit], in_scope=None) -> list[Evidence]:

@@ -20,10 +20,11 @@ def rank_key(e: Evidence) -> tuple[float, int]:
     return (e.coverage + 0.3 * e.dense, -len(e.text))
 
 
-def weigh(claim: str, candidates: list[Evidence], min_coverage: float, judge) -> tuple[str, list[Evidence], tuple, str]:
-    """(label, evidence shown, figures compared, scope note) for ``claim``; ``judge(claim, text)`` compares one
-    evidence text with the claim (figures, dates, ranks, direction, negation)."""
-    q = scopes.question_scope(claim)
+def weigh(claim: str, q: scopes.Scope, candidates: list[Evidence], min_coverage: float,
+          judge) -> tuple[str, list[Evidence], tuple, str]:
+    """(label, evidence shown, figures compared, scope note) for ``claim`` of scope ``q``
+    (:func:`~assistant.answering.scope.claim_scope`); ``judge(claim, text)`` compares one evidence text with the
+    claim (figures, dates, ranks, direction, negation)."""
     inside, outside = [], []
     for e in sorted(candidates, key=rank_key, reverse=True):
         miss = scopes.check(q, e)
