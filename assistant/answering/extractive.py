@@ -69,7 +69,8 @@ class ExtractiveAnswerer:
             windows = self._score(q, hits[: self.passages] + further[:_DEEPER], misses)
             best = max(windows, key=lambda w: w.score) if windows else None
             support = self.support(best, q) if best else 0.0
-        unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
+        unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)
+                   and not scopes.is_scope_phrase(n)]  # 控制目标: a target, which the scope checks
         if unheard:  # the question is about something no document mentions
             support = min(support, self.min_support / 2)
         if best is None or support < self.min_support:

@@ -377,6 +377,11 @@ def coverage_groups(text: str, groups):
     return kept if kept else list(groups)
 
 
+def is_scope_phrase(word: str) -> bool:
+    """A noun that only frames the scope: a scope word with at most two characters besides (控制目标, 实际数)."""
+    return any(w in word and len(word) - len(w) <= 2 for w in terms()["scope_words"] if len(w) >= 2)
+
+
 def document_in_scope(q: Scope, chunk) -> bool:
     """Whether any sentence of ``chunk``'s document may be in the question's scope (a cheap pre-filter)."""
     if q.document is not None:
@@ -436,7 +441,12 @@ def _years(years) -> str:
 
 
 def _doc_name(chunk) -> str:
-    return (chunk.title or chunk.source or "").strip()
+    """The title, or the file name when the title names no year ("政府工作报告")."""
+    title = (chunk.title or "").strip()
+    if title and years_in(title):
+        return title
+    stem = (chunk.source or "").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return stem if years_in(stem) or not title else title
 
 
 def missing_note(misses: list[Miss], lang: str = "zh") -> str | None:
