@@ -144,7 +144,8 @@ class ExtractiveAnswerer:
         clause_dense = self._dense(q, [(w.hit, w.start, w.end) for w in shortlist])
         for w in shortlist:
             w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
-            w.score = _window_score(q, w)
+            # a modifier the question did not ask for (中央财政赤字 for 财政赤字) fits less well
+            w.score = _window_score(q, w) - 0.3 * scopes.extra_modifiers(q_scope, w.text)
         for w in shortlist:  # support is judged on the whole sentence the window sits in
             sent_text = w.sentence_text
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))

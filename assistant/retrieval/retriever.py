@@ -209,9 +209,9 @@ def _year_prior(q_years: set[int], chunk: Chunk, outcome: bool = False) -> float
 
 
 def _asks_outcome(query: str) -> bool:
-    from assistant.answering.scope import question_scope
+    from assistant.answering.scope import claim_scope, is_statement, question_scope
 
-    return question_scope(query).modality == "outcome"
+    return (claim_scope(query) if is_statement(query) else question_scope(query)).modality == "outcome"
 
 
 def _lexical_text(chunk: Chunk) -> str:

@@ -13,7 +13,7 @@ from assistant.answering.question import language_of
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from assistant.answering.scope import check as scope_check, claim_scope, coverage_groups, document_in_scope
 from assistant.types import Evidence, Hit, Verdict
-from assistant.verify.scoped import weigh
+from assistant.verify.scoped import reversal_words, weigh
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]+")
 _CLAUSE_SPLIT = "，,；;"
@@ -74,7 +74,8 @@ class ClaimVerifier:
         lang = language_of(claim)
         hits = self.retriever.search(claim, 20)
         terms = [t for t in dict.fromkeys(tokenize(claim)) if len(t) >= 2 and not t.isdigit() and t not in _RANK_WORDS]
-        terms = [g[0] for g in coverage_groups(claim, [(t,) for t in terms])]  # the scope checks years, document
+        terms = [g[0] for g in coverage_groups(claim, [(t,) for t in terms])  # the scope checks years, document
+                 if g[0] not in reversal_words()]  # direction and comparison words are compared, not matched
         q_scope = claim_scope(claim)
         # the first passages, and further ones of documents in the claim's scope (another year's report may lead)
         further = [h for h in hits[self.passages:] if document_in_scope(q_scope, h.chunk)]

@@ -81,6 +81,12 @@ def _has_figures(text: str) -> bool:
     return any(not f.is_year for f in find_figures(text))
 
 
+def reversal_words() -> frozenset[str]:
+    """Every word of the reversal pairs (上涨, 下降, 高于, 首次 …)."""
+    pairs = scopes.terms()["reversals"]
+    return frozenset(w for kind in ("direction", "comparative", "continuation") for p in pairs[kind] for w in p)
+
+
 def reversal(claim: str, evidence: str) -> tuple[str, str] | None:
     """A direction, comparative or continuation word of the claim whose counterpart the evidence says instead
     (上涨 ↔ 下降, 高于 ↔ 低于, 首次 ↔ 继续), as (claim word, evidence word)."""
