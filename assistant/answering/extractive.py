@@ -139,13 +139,14 @@ class ExtractiveAnswerer:
                 excluded.append((w.coverage, miss))
                 w.coverage = 0.0
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
-            w.score = _window_score(q, w)
+            w.score = _window_score(q, w) + _named_year_bonus(q_scope, w)
         shortlist = sorted(windows, key=lambda w: -w.score)[:8]
         clause_dense = self._dense(q, [(w.hit, w.start, w.end) for w in shortlist])
         for w in shortlist:
             w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
             # a modifier the question did not ask for (中央财政赤字 for 财政赤字) fits less well
-            w.score = _window_score(q, w) - 0.3 * scopes.extra_modifiers(q_scope, w.text)
+            w.score = (_window_score(q, w) + _named_year_bonus(q_scope, w)
+                       - 0.3 * scopes.extra_modifiers(q_scope, w.text))
         for w in shortlist:  # support is judged on the whole sentence the window sits in
             sent_text = w.sentence_text
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
@@ -179,6 +180,11 @@ class ExtractiveAnswerer:
                     chosen.append(w)
                     break
         return sorted(chosen, key=lambda w: (w.rank, w.start))
+
+
+def _named_year_bonus(q_scope, w: Evidence) -> float:
+    """A sentence that names the asked year fits a little better than one whose period is only inferred."""
+    return 0.15 if q_scope.years and scopes.years_in(w.sentence_text) & q_scope.years else 0.0
 
 
 def _scope_checker(q_scope):

@@ -75,7 +75,8 @@ class ClaimVerifier:
         hits = self.retriever.search(claim, 20)
         terms = [t for t in dict.fromkeys(tokenize(claim)) if len(t) >= 2 and not t.isdigit() and t not in _RANK_WORDS]
         terms = [g[0] for g in coverage_groups(claim, [(t,) for t in terms])  # the scope checks years, document
-                 if g[0] not in reversal_words()]  # direction and comparison words are compared, not matched
+                 if g[0] not in reversal_words()  # direction and comparison words are compared, not matched
+                 and not any(ch.isdigit() for ch in g[0])]  # so are figures: a changed one must still find its evidence
         q_scope = claim_scope(claim)
         # the first passages, and further ones of documents in the claim's scope (another year's report may lead)
         further = [h for h in hits[self.passages:] if document_in_scope(q_scope, h.chunk)]
