@@ -211,7 +211,8 @@ def _year_prior(q_years: set[int], chunk: Chunk, outcome: bool = False) -> float
 def _asks_outcome(query: str) -> bool:
     from assistant.answering.scope import claim_scope, is_statement, question_scope
 
-    return (claim_scope(query) if is_statement(query) else question_scope(query)).modality == "outcome"
+    scope = claim_scope(query) if is_statement(query) else question_scope(query)
+    return scope.modality == "outcome" and scope.document is None  # "2023年政府工作报告" is that year's report
 
 
 def _lexical_text(chunk: Chunk) -> str:
