@@ -62,3 +62,8 @@ def test_another_years_figure_shows_both_scopes(assistant):
 ])
 def test_reversal(claim, evidence, expected):
     assert reversal(claim, evidence) == expected
+
+
+def test_two_approximate_targets_that_differ_contradict(assistant):
+    verdict = assistant.verifier.verify("2024年政府工作报告提出，国内生产总值增长预期目标为5.5%左右。")
+    assert verdict.label == "contradicted" and ("5.5%左右", "5%左右") in verdict.compared

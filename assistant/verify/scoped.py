@@ -57,11 +57,24 @@ def weigh(claim: str, q: scopes.Scope, candidates: list[Evidence], min_coverage:
 
 def _judge(claim: str, e: Evidence, judge) -> tuple[str, tuple]:
     label, compared = judge(claim, e.text)
+    if label == "supported" and any(_stated_differently(a, b) for a, b in compared):
+        return "contradicted", compared
     if label == "supported":
         reversed_ = reversal(claim, e.text)
         if reversed_:
             return "contradicted", (*compared, reversed_)
     return label, compared
+
+
+def _stated_differently(claim_raw: str, evidence_raw: str) -> bool:
+    """Two figures with the same qualifier and another value (6%左右 vs 5.5%左右): approximate ranges may overlap,
+    but a stated target or outcome is one figure."""
+    from assistant.zh.numbers import find_figures
+
+    a, b = find_figures(claim_raw), find_figures(evidence_raw)
+    if len(a) != 1 or len(b) != 1 or a[0].unit != b[0].unit or a[0].qualifier != b[0].qualifier:
+        return False
+    return abs(a[0].value - b[0].value) > 1e-9 * max(1.0, abs(b[0].value))
 
 
 def _found_elsewhere(claim: str, outside: list, judge):
