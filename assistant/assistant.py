@@ -271,7 +271,9 @@ class Assistant:
         history = [t if isinstance(t, Turn) else Turn(**t) for t in (history or ())]
         if history:
             standalone = rewrite_question(question, history, self.llm, timeout=self.settings.llm_timeout)
-        retrieval = self.retriever.retrieve(standalone, max(10, self.settings.top_k), filters)
+        shown = max(10, self.settings.top_k)
+        # twice as many hits as are shown: when the first are out of the question's scope, the answerer looks further
+        retrieval = self.retriever.retrieve(standalone, 2 * shown, filters)
         hits = list(retrieval.hits)
         note = (f"按上下文理解为：“{standalone}”",) if standalone != question else ()
         if self.llm_answerer is None:
@@ -281,5 +283,5 @@ class Assistant:
             updates = self.llm_answerer.stream(standalone, hits, retrieval.terms)
         for update in updates:
             answer = replace(update.answer, question=question, notes=note + tuple(update.answer.notes),
-                             seconds=time.perf_counter() - started)
+                             seconds=time.perf_counter() - started, hits=update.answer.hits[:shown])
             yield replace(update, answer=answer, question=standalone)

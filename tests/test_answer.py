@@ -90,10 +90,11 @@ def test_latin_acronym_is_found_under_its_chinese_name(fake_settings, tmp_path):
                       "城镇新增就业12万人。\n", encoding="utf-8")
     assistant = Assistant(fake_settings)
     assert assistant.index([report]).ok
-    answer = assistant.ask("2023年GDP增长了多少？")
+    # a 2023年政府工作报告's "过去一年" is 2022 (issue 16: a report delivered in 2023 reviews 2022)
+    answer = assistant.ask("2022年GDP增长了多少？")
     assert not answer.refused and "5.2%" in answer.text
     assert any("地区生产总值" in c.quote for c in answer.citations)
-    assert assistant.ask("2023年CPI上涨了多少？").refused
+    assert assistant.ask("2022年CPI上涨了多少？").refused
 
 
 def test_a_year_bound_question_is_not_answered_from_another_years_report(fake_settings, tmp_path):

@@ -47,3 +47,47 @@ def test_every_gold_quote_is_an_exact_slice(tmp_path):
             continue
         text = texts.setdefault(r["doc"], load_document(folder / r["doc"]).text)
         assert text[r["evidence_start"] : r["evidence_end"]] == r["evidence"], r["id"]
+
+
+CLAIMS = ROOT / "benchmarks" / "data" / "gov_claims_dev.jsonl"
+
+
+def _claims() -> list[dict]:
+    return [json.loads(line) for line in CLAIMS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_claims_set_shape():
+    rows = _claims()
+    assert len(rows) >= 40 and len({r["id"] for r in rows}) == len(rows)
+    labels = [r["label"] for r in rows]
+    assert all(lab in ("supported", "contradicted", "not_found") for lab in labels)
+    assert min(labels.count(lab) for lab in ("supported", "contradicted", "not_found")) >= 8
+    assert all(r["evidence"] is None and r["doc"] is None for r in rows if r["label"] == "not_found")
+    assert all(r["evidence"] and r["evidence_end"] - r["evidence_start"] == len(r["evidence"])
+               for r in rows if r["label"] != "not_found")
+
+
+def test_scope_questions_added_for_issue_16():
+    """Target/outcome pairs, near misses and English questions on top of the 49 of issue 7."""
+    rows = _rows()
+    assert len(rows) >= 49 + 30
+    new = rows[49:]
+    assert sum(r["type"] == "unanswerable" for r in new) >= 8
+    assert sum(not re.search(r"[\u4e00-\u9fff]", r["question"]) for r in new) >= 5
+
+
+@pytest.mark.shared
+def test_every_gold_claim_span_is_an_exact_slice(tmp_path):
+    from benchmarks.corpora import GOV_JSONL, gov_reports_dir
+
+    from assistant.ingest import load_document
+
+    if not GOV_JSONL.is_file():
+        pytest.skip("gov_reports is absent")
+    folder = gov_reports_dir(tmp_path / "gov")
+    texts: dict[str, str] = {}
+    for r in _claims():
+        if r["label"] == "not_found":
+            continue
+        text = texts.setdefault(r["doc"], load_document(folder / r["doc"]).text)
+        assert text[r["evidence_start"] : r["evidence_end"]] == r["evidence"], r["id"]

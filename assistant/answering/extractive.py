@@ -15,18 +15,28 @@ import numpy as np
 
 from assistant.zh.numbers import find_figures
 from assistant.answering.question import Question, analyze
-from assistant.retrieval.retriever import document_years, years_in
+from assistant.answering import scope as scopes
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from assistant.types import Answer, Citation, Evidence, Hit, TermStats
 
 _MAX_WINDOW = 3
+_DEEPER = 6  # further hits weighed when the first ones are out of the question's scope
 _EN_MARGIN = 0.2
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+|首位|榜首|优秀|先进")
 _LIST_MAX_CHARS = 130
 
 REFUSAL_ZH = "文档中没有找到能回答该问题的内容。以下是最接近的段落，仅供参考。"
 REFUSAL_EN = "The documents do not contain an answer to this question. The nearest passages are listed below for reference."
+
+
+def _refusal(lang: str, missing: str | None) -> str:
+    """The refusal, saying what is missing when the nearest evidence was out of scope."""
+    if not missing:
+        return REFUSAL_EN if lang == "en" else REFUSAL_ZH
+    if lang == "en":
+        return f"{missing} {REFUSAL_EN}"
+    return f"{missing}。{REFUSAL_ZH}"
 
 
 class ExtractiveAnswerer:
@@ -51,15 +61,26 @@ class ExtractiveAnswerer:
         mentions = terms.mentions if terms is not None else self.mentions
         started = time.perf_counter()
         q = analyze(question)
-        windows = self._score(q, hits[: self.passages], idf)
+        misses: list[scopes.Miss] = []
+        windows = self._score(q, hits[: self.passages], idf, misses)
         best = max(windows, key=lambda w: w.score) if windows else None
         support = self.support(best, q) if best else 0.0
-        unheard = [n for n in q.names if mentions is not None and not mentions(n)]
+        if support < self.min_support and misses and len(hits) > self.passages:
+            # out-of-scope passages (another year's report…) crowded the top: look further down the hits
+            q_scope = scopes.question_scope(q.text)
+            further = [h for h in hits[self.passages:] if scopes.document_in_scope(q_scope, h.chunk)]
+            misses = []
+            windows = self._score(q, hits[: self.passages] + further[:_DEEPER], idf, misses)
+            best = max(windows, key=lambda w: w.score) if windows else None
+            support = self.support(best, q) if best else 0.0
+        unheard = [n for n in q.names if mentions is not None and not mentions(n)
+                   and not scopes.is_scope_phrase(n)]  # 控制目标: a target, which the scope checks
         if unheard:  # the question is about something no document mentions
             support = min(support, self.min_support / 2)
         if best is None or support < self.min_support:
-            text = REFUSAL_EN if q.language == "en" else REFUSAL_ZH
             notes = tuple(f"文档中没有出现“{n}”" for n in unheard)
+            missing = None if unheard else scopes.missing_note(misses, q.language)  # what the nearest evidence has
+            text = _refusal(q.language, missing)
             return Answer(question=question, text=text, hits=tuple(hits), refused=True, language=q.language,
                           seconds=time.perf_counter() - started, support=support, notes=notes)
         chosen = self._select(q, best, windows)
@@ -75,8 +96,13 @@ class ExtractiveAnswerer:
             return max(window.coverage - _EN_MARGIN, _dense_support(window.dense))
         return window.coverage
 
-    def _score(self, q: Question, hits: list[Hit], idf: Callable[[str], float]) -> list[Evidence]:
-        """Score every window of one to three clauses; meaning (dense) only for the promising ones."""
+    def _score(self, q: Question, hits: list[Hit], idf: Callable[[str], float],
+               misses: list | None = None) -> list[Evidence]:
+        """Score every window of one to three clauses; meaning (dense) only for the promising ones.
+
+        Windows out of the question's scope (:mod:`assistant.answering.scope`) are not shortlisted; why the best
+        of them were left out is appended to ``misses``.
+        """
         windows: list[Evidence] = []
         sentences: list[tuple[Hit, int, int]] = []
         for rank, hit in enumerate(hits):
@@ -92,7 +118,11 @@ class ExtractiveAnswerer:
                         windows.append(Evidence(hit, clauses[i][0], clauses[j][1], rank, sent_abs))
         if not windows:
             return []
-        groups = [kept for g in q.groups if (kept := tuple(t for t in g if len(t) >= 2 or t.isdigit()))]
+        # years, the named document and target/outcome words are checked by the scope, not looked for as terms
+        # (a Latin name counts with the Chinese terms that stand for it: GDP, 国内生产总值)
+        alternatives = {r[0]: r for r in q.required}
+        groups = [kept for g in scopes.coverage_groups(q.text, q.groups)
+                  if (kept := tuple(t for t in alternatives.get(g[0], g) if len(t) >= 2 or t.isdigit()))]
         weights = [max(idf(t) for t in g) for g in groups]
         # an English word the glossary cannot map weighs like a term the documents never use
         total = (sum(weights) + len(q.unknown) * idf("\uffff")) or 1.0
@@ -103,27 +133,35 @@ class ExtractiveAnswerer:
         sentence_dense: dict[tuple[str, int], float] = {}
         if q.language == "en":
             sentence_dense = self._dense(q, [(h, s, e) for h, s, e in sentences if h in hits[:3]])
-        q_years = years_in(q.text)
+        q_scope = scopes.question_scope(q.text)
+        out_of_scope = _scope_checker(q_scope)
+        excluded: list[tuple[float, scopes.Miss]] = []
         for w in windows:
             context = w.hit.chunk.section + " " + w.text
             w.coverage = coverage(context)
-            if q_years and (not _year_fits(q_years, w.hit.chunk, context) or _other_years(q_years, w.text)):
-                w.coverage = 0.0  # another year's document, or a window about another year: not shortlisted
+            miss = out_of_scope(w)
+            if miss is not None:  # another document, period, modality or subject: not shortlisted
+                excluded.append((w.coverage, miss))
+                w.coverage = 0.0
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
-            w.score = _window_score(q, w)
+            w.score = _window_score(q, w) + _named_year_bonus(q_scope, w)
         shortlist = sorted(windows, key=lambda w: -w.score)[:8]
         clause_dense = self._dense(q, [(w.hit, w.start, w.end) for w in shortlist])
         for w in shortlist:
             w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
-            w.score = _window_score(q, w)
+            # a modifier the question did not ask for (中央财政赤字 for 财政赤字) fits less well
+            w.score = (_window_score(q, w) + _named_year_bonus(q_scope, w)
+                       - 0.3 * scopes.extra_modifiers(q_scope, w.text))
         for w in shortlist:  # support is judged on the whole sentence the window sits in
             sent_text = w.sentence_text
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
             w.coverage = coverage(context)
             lowered = context.lower()
-            if (any(not any(alt in lowered for alt in group) for group in q.required)
-                    or (q_years and (not _year_fits(q_years, w.hit.chunk, context) or _other_years(q_years, w.text)))):
+            if any(not any(alt in lowered for alt in group) for group in q.required) or out_of_scope(w):
                 w.coverage, w.dense = 0.0, 0.0
+        if misses is not None:
+            # only evidence that would have answered, had it been in scope, says what is missing
+            misses.extend(m for c, m in sorted(excluded, key=lambda cm: -cm[0])[:5] if c >= self.min_support)
         return shortlist
 
     def _dense(self, q: Question, spans: list[tuple[Hit, int, int]]) -> dict[tuple[str, int], float]:
@@ -149,23 +187,22 @@ class ExtractiveAnswerer:
         return sorted(chosen, key=lambda w: (w.rank, w.start))
 
 
-def _other_years(q_years: set[int], text: str) -> bool:
-    """A window that names years, none of them asked ("2022年：71" for a question about 2023: a table's other column)."""
-    named = years_in(text)
-    return bool(named) and not named & q_years
+def _named_year_bonus(q_scope, w: Evidence) -> float:
+    """A sentence that names the asked year fits a little better than one whose period is only inferred."""
+    return 0.15 if q_scope.years and scopes.years_in(w.sentence_text) & q_scope.years else 0.0
 
 
-def _year_fits(q_years: set[int], chunk, context: str) -> bool:
-    """Whether a passage may answer a question about ``q_years``.
+def _scope_checker(q_scope):
+    """``check(window) -> Miss | None`` for one question, computed once per sentence."""
+    cache: dict[tuple[str, int, int], scopes.Miss | None] = {}
 
-    It may when it names one of those years, or when its document is of that year, the year before (which plans it)
-    or the year after (which reviews it), or has no year at all. Otherwise another year's report would answer a
-    year-bound question with its own year's figure.
-    """
-    if years_in(context) & q_years:
-        return True
-    doc_years = document_years(chunk)
-    return not doc_years or bool(doc_years & {y + d for y in q_years for d in (-1, 0, 1)})
+    def check(w: Evidence):
+        key = (w.source, *w.sentence)
+        if key not in cache:
+            cache[key] = scopes.check(q_scope, w)
+        return cache[key]
+
+    return check
 
 
 def _window_score(q: Question, w: Evidence) -> float:
@@ -237,10 +274,11 @@ def _compose(q: Question, citations: tuple[Citation, ...]) -> str:
     if q.wants_number:
         for c in citations:
             figures.extend(f.raw for f in _answer_figures(q, c.quote))
-    if q.language == "en":
-        quoted = "; ".join(f"“{c.quote}” [{i}]" for i, c in enumerate(citations, 1))
-        lead = f"{', '.join(figures)}. " if figures else ""
-        return f"{lead}The documents state: {quoted}"
+    if q.language == "en":  # figure first, then the indicator's English name, the Chinese quote as citation
+        from assistant.answering.english import compose
+
+        figs = [f for c in citations for f in _answer_figures(q, c.quote)] if q.wants_number else []
+        return compose(q.text, figs, [c.quote for c in citations], q.wants_list)
     lead = f"{'，'.join(figures)}。" if figures else ""
     return lead + "；".join(quotes)
 

@@ -118,10 +118,11 @@ class Retriever:
         titles = {c.source: c for c in chunks}
         if len(titles) < 2:
             return priors
+        outcome = bool(q_years) and _asks_outcome(query)
         for source, chunk in titles.items():
             score = 0.0
             if q_years:
-                score += _year_prior(q_years, chunk)
+                score += _year_prior(q_years, chunk, outcome)
             if q_tokens:
                 t_tokens = set(tokenize(chunk.title)) - _TITLE_NOISE
                 score += len(q_tokens & t_tokens) / len(q_tokens)
@@ -134,16 +135,27 @@ def document_years(chunk: Chunk) -> set[int]:
     return years_in(chunk.title) or ({chunk.year} if chunk.year else set())
 
 
-def _year_prior(q_years: set[int], chunk: Chunk) -> float:
-    """A document about the asked year ranks first; the next year's report (which reviews it) second."""
+def _year_prior(q_years: set[int], chunk: Chunk, outcome: bool = False) -> float:
+    """A document about the asked year ranks first; the next year's report (which reviews it) second. For an
+    outcome ("实际增长了多少") the order turns: the next year's report holds it, the year's own report its target."""
     doc_years = document_years(chunk)
     if not doc_years:
         return 0.0
-    if doc_years & q_years:
+    same, next_year = bool(doc_years & q_years), bool({y + 1 for y in q_years} & doc_years)
+    if outcome and next_year:
         return 1.0
-    if {y + 1 for y in q_years} & doc_years:
+    if same:
+        return 0.4 if outcome else 1.0
+    if next_year:
         return 0.4
     return -0.3
+
+
+def _asks_outcome(query: str) -> bool:
+    from assistant.answering.scope import claim_scope, is_statement, question_scope
+
+    scope = claim_scope(query) if is_statement(query) else question_scope(query)
+    return scope.modality == "outcome" and scope.document is None  # "2023年政府工作报告" is that year's report
 
 
 def _lexical_text(chunk: Chunk) -> str:

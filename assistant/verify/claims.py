@@ -11,7 +11,9 @@ import numpy as np
 from assistant.zh.numbers import compare, find_dates, find_figures, find_ranks
 from assistant.answering.question import language_of
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
+from assistant.answering.scope import check as scope_check, claim_scope, coverage_groups, document_in_scope
 from assistant.types import Evidence, Hit, Verdict
+from assistant.verify.scoped import reversal_words, weigh
 
 _SENTENCE_END = re.compile(r"[。！？!?\n]+")
 _CLAUSE_SPLIT = "，,；;"
@@ -70,20 +72,26 @@ class ClaimVerifier:
         from assistant.indexing.lexical import tokenize
 
         lang = language_of(claim)
-        retrieval = self.retriever.retrieve(claim, 10)
+        retrieval = self.retriever.retrieve(claim, 20)
         hits = list(retrieval.hits)
         idf = retrieval.terms.idf if retrieval.terms is not None else self.idf
         terms = [t for t in dict.fromkeys(tokenize(claim)) if len(t) >= 2 and not t.isdigit() and t not in _RANK_WORDS]
-        candidates = self._candidates(claim, terms, hits[: self.passages], idf)
+        terms = [g[0] for g in coverage_groups(claim, [(t,) for t in terms])  # the scope checks years, document
+                 if g[0] not in reversal_words()  # direction and comparison words are compared, not matched
+                 and not any(ch.isdigit() for ch in g[0])]  # so are figures: a changed one must still find its evidence
+        q_scope = claim_scope(claim)
+        # the first passages, and further ones of documents in the claim's scope (another year's report may lead)
+        further = [h for h in hits[self.passages:] if document_in_scope(q_scope, h.chunk)]
+        pool = hits[: self.passages] + further[: self.passages]
+        candidates = self._candidates(claim, terms, pool, idf, lambda e: scope_check(q_scope, e) is None)
         if not candidates:
             return _verdict(claim, "not_found", [], (), lang)
-        best = max(candidates, key=lambda e: (e.coverage + 0.3 * e.dense, -len(e.text)))
-        if best.coverage < self.min_coverage:
-            return _verdict(claim, "not_found", [best], (), lang)
-        label, compared = _judge(claim, best.text)
-        return _verdict(claim, label, [best], compared, lang)
+        label, evidence, compared, note = weigh(claim, q_scope, candidates, self.min_coverage, _judge)  # scope-aware
+        return _verdict(claim, label, evidence, compared, lang, note)
 
-    def _candidates(self, claim: str, terms: list[str], hits: list[Hit], idf) -> list[Evidence]:
+    def _candidates(self, claim: str, terms: list[str], hits: list[Hit], idf, in_scope=None) -> list[Evidence]:
+        """Clause windows with their term coverage; with an embedder, the best in scope (and a few others, to tell
+        where else a figure stands) get a dense score."""
         weights = {t: idf(t) for t in terms}
         total = sum(weights.values()) or 1.0
         claim_figs = _figures(claim)
@@ -101,9 +109,14 @@ class ClaimVerifier:
                         if claim_figs and not _figures(text):
                             cov *= 0.8
                         cov -= 0.002 * max(0, len(text) - 40)
-                        out.append(Evidence(hit, ws, we, coverage=cov))
+                        out.append(Evidence(hit, ws, we, coverage=cov, sentence=(c.start + s, c.start + e)))
         if self.embedder is not None and out:
-            top = sorted(out, key=lambda e: -e.coverage)[:8]
+            ranked = sorted(out, key=lambda e: -e.coverage)
+            if in_scope is None:
+                top = ranked[:8]
+            else:
+                inside = [e for e in ranked[:60] if in_scope(e)][:8]
+                top = inside + [e for e in ranked[:12] if e not in inside][: 12 - len(inside)]
             qv = np.asarray(self.embedder.embed_query(claim))
             sims = np.asarray(self.embedder.embed_documents([e.text for e in top])) @ qv
             for e, sim in zip(top, sims):
@@ -177,12 +190,12 @@ def _direction(text: str) -> str | None:
     return "up" if up and not down else "down" if down and not up else None
 
 
-def _verdict(claim: str, label: str, evidence: list[Evidence], compared, lang: str) -> Verdict:
-    cits = tuple(
-e.citation() for e in evidence
-    )
-    return Verdict(claim=claim, label=label, evidence=cits,
-                   explanation=_explain(label, compared, lang, cits), compared=tuple(compared))
+def _verdict(claim: str, label: str, evidence: list[Evidence], compared, lang: str, note: str = "") -> Verdict:
+    cits = tuple(e.citation() for e in evidence)
+    explanation = _explain(label, compared, lang, cits)
+    if note and lang != "en":
+        explanation = f"{explanation}{note}。"
+    return Verdict(claim=claim, label=label, evidence=cits, explanation=explanation, compared=tuple(compared))
 
 
 def _explain(label: str, compared, lang: str, cits) -> str:

@@ -8,16 +8,23 @@ the one year pattern, unit and qualifier word lists, the names of national bodie
 """
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from functools import lru_cache
 from importlib import resources
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=16)
+def data_file(name: str):
+    """A word-list file of ``assistant/data/`` (TOML or JSON), parsed once per process: the one loader of them."""
+    text = resources.files("assistant").joinpath("data", name).read_text(encoding="utf-8")
+    return json.loads(text) if name.endswith(".json") else tomllib.loads(text)
+
+
 def rules() -> dict:
-    """The parsed rules file (read once per process)."""
-    return tomllib.loads(resources.files("assistant").joinpath("data/genre_rules.toml").read_text(encoding="utf-8"))
+    """The genre rules file."""
+    return data_file("genre_rules.toml")
 
 
 def words(section: str, name: str) -> tuple[str, ...]:

@@ -1,0 +1,114 @@
+"""The vocabulary of scopes: years, target/outcome and framing words, regions, indicator modifiers, named documents.
+
+Word lists are in ``assistant/data/scope_terms.json``, loaded once by :func:`terms`; :mod:`assistant.answering.scope`
+builds the scopes from them.
+
+>>> sorted(years_in("全年再减少企业税负3500亿元、涉企收费约2000亿元，2017年"))
+[2017]
+>>> modifiers_in("进出口总额增长3.4%")
+('进出口',)
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from assistant.zh.rules import YEAR_DIGITS, data_file
+
+_NAMED_DOC = re.compile(r"(" + YEAR_DIGITS + r")\s*年(度)?(?:的)?([\u4e00-\u9fff]{0,14}?(?:报告|公报|决算|预算草案))")
+_NAMED_DOC_EN = re.compile(r"\b(" + YEAR_DIGITS + r")\s+((?:government\s+)?work\s+report|report)\b", re.I)
+_BASE_YEAR = re.compile(r"(?:比|较|从|自|与|同)\s*(" + YEAR_DIGITS + r")\s*年|(" + YEAR_DIGITS + r")\s*年(?:以来|相比|同期)")
+# a four-digit number is a year unless a unit or a decimal follows it (2000亿元, 2000多人, 2020.5)
+_YEAR = re.compile(r"(?<![\d.])(" + YEAR_DIGITS + r")(?![\d.]|\s*(?:[亿万千百余多]|元|人|件|个|吨|公里|千米|米|户|家|项|所|名|次|座|辆|斤|%|个百分点))")
+_BASE_RELATIVE = re.compile(r"(?:比|较|与|同|超过|高于|低于)(?:上年|去年|上一年)(?:同期)?|上年同期")
+_FIVE_YEAR = re.compile(r"[“\"]?(十[一二三四五]?五)[”\"]?(?:规划|时期|期间|计划)")
+
+
+def years_in(text: str) -> set[int]:
+    """The years a text names (not amounts such as 2000亿元)."""
+    return {int(y) for y in _YEAR.findall(text or "")}
+
+
+@lru_cache(maxsize=1)
+def terms() -> dict:
+    """The word lists (loaded once)."""
+    return data_file("scope_terms.json")
+
+
+def is_statement(text: str) -> bool:
+    """A claim rather than a question: no question mark or question word."""
+    return not re.search(r"[？?]|多少|几[个项次件人]|什么|哪|是否|吗|\b(?:how|what|which|who|when|where|why)\b", text, re.I)
+
+
+def regions_in(text: str) -> tuple[str, ...]:
+    """Place names a question is about: jieba's place tags and words ending in a place suffix (丙县, 示范区)."""
+    t = terms()
+    generic = set(t["region_generic"])
+    found: list[str] = []
+    if re.search(r"[\u4e00-\u9fff]", text):
+        from assistant.indexing.lexical import _jieba
+
+        _jieba()
+        import jieba.posseg as pseg
+
+        words = pseg.lcut(re.sub(YEAR_DIGITS + r"\s*年度?|\d+", "，", text))
+        found += [w for w, flag in words if flag == "ns" and len(w) >= 2]
+        suffixes = "|".join(sorted(t["region_suffixes"], key=len, reverse=True))
+        lead = re.match(r"^(?:请问|那么?|在)?([\u4e00-\u9fff]{1,8}?(?:" + suffixes + r"))(?=[，,的在共有全今去是]|$)",
+                        re.sub(YEAR_DIGITS + r"\s*年度?", "，", text))
+        if lead:
+            found.append(lead.group(1))
+    else:  # "Guangdong's GDP", "in Zhejiang province": the glossary's Chinese name, or the English one
+        from assistant.zh.glossary import translate
+
+        for name in re.findall(r"\b([A-Z][a-z]{2,})(?:'s\b|\s+(?:[Pp]rovince|[Cc]ity|[Cc]ounty)\b)", text):
+            if name.lower() in ("china", "the"):
+                continue
+            alts = translate(name)
+            found.append(alts[0][0] if alts else name)
+    return tuple(dict.fromkeys(r for r in found if r not in generic and not any(g == r for g in generic)))
+
+
+def _region_stem(region: str) -> str:
+    for suffix in sorted(terms()["region_suffixes"], key=len, reverse=True):
+        if region.endswith(suffix) and len(region) - len(suffix) >= 2:
+            return region[: -len(suffix)]
+    return region
+
+
+def modifiers_in(text: str) -> tuple[str, ...]:
+    """Members of the modifier groups a text carries, longest first so 进出口 is not read as 出口."""
+    found, masked = [], text
+    members = sorted({m for g in terms()["modifier_groups"] for m in g["members"]}, key=len, reverse=True)
+    for m in members:
+        if m in masked:
+            found.append(m)
+            masked = masked.replace(m, "　" * len(m))
+    return tuple(found)
+
+
+def coverage_groups(text: str, groups):
+    """The term groups of a question or claim that its evidence must carry, without those its scope already
+    checks: its years, its named document ("2019年政府工作报告"), target/outcome words (目标, 实际) and framing
+    verbs (提出). A group is kept when any of its terms still stands in the text once those are taken out."""
+    named = _NAMED_DOC.search(text) or _NAMED_DOC_EN.search(text)
+    free = text[: named.start()] + " " + text[named.end():] if named else text
+    words = sorted(terms()["scope_words"], key=len, reverse=True)
+    masked = _YEAR.sub(" ", free)
+    for w in words:
+        masked = masked.replace(w, " ")
+    scope_set = set(words)
+    chinese = bool(re.search(r"[\u4e00-\u9fff]", text))
+    low = masked.lower()
+
+    def keep(group) -> bool:
+        if all(t in scope_set or _YEAR.fullmatch(t) for t in group):
+            return False
+        return not chinese or any(t.lower() in low for t in group)  # English groups come from the glossary
+
+    kept = [g for g in groups if keep(g)]
+    return kept if kept else list(groups)
+
+
+def is_scope_phrase(word: str) -> bool:
+    """A noun that only frames the scope: a scope word with at most two characters besides (控制目标, 实际数)."""
+    return any(w in word and len(word) - len(w) <= 2 for w in terms()["scope_words"] if len(w) >= 2)
