@@ -15,6 +15,8 @@ import numpy as np
 
 from assistant.zh.numbers import find_figures
 from assistant.answering.question import Question, analyze
+from assistant.answering.shape import shape_of
+from assistant.answering.span_select import select_spans
 from assistant.retrieval.retriever import document_years, years_in
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
@@ -132,7 +134,11 @@ class ExtractiveAnswerer:
         return {(h.chunk.source, s): float(x) for (h, s, _e), x in zip(spans, sims)}
 
     def _select(self, q: Question, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
-        """The best window, widened for list questions; a second one when the question asks two things."""
+        """The span that answers a Chinese question (span_select); for figures and English questions the best window,
+        widened for list questions, and a second one when the question asks two things."""
+        shape = shape_of(q)
+        if q.language == "zh" and shape != "figure":
+            return select_spans(q, best, shape)
         chosen = [_widen(best) if q.wants_list else best]
         if q.asks > 1:
             covered = set(_figures_units(best.text))
@@ -229,7 +235,14 @@ def _compose(q: Question, citations: tuple[Citation, ...]) -> str:
         lead = f"{', '.join(figures)}. " if figures else ""
         return f"{lead}The documents state: {quoted}"
     lead = f"{'，'.join(figures)}。" if figures else ""
+    if len(citations) > 1 and len({c.source for c in citations}) == 1 and not figures and _contiguous(citations):
+        return "\n".join(quotes)  # the items of one enumeration: one line (and one citation) each
     return lead + "；".join(quotes)
+
+
+def _contiguous(citations: tuple[Citation, ...]) -> bool:
+    """Whether the quotes follow one another in their document (the items of one span)."""
+    return all(b.start >= a.end and b.start - a.end <= 8 for a, b in zip(citations, citations[1:]))
 
 
 def _answer_figures(q: Question, quote: str) -> list:

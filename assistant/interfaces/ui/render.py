@@ -116,7 +116,19 @@ def render_answer_text(answer: Answer) -> str:
             return cite_button(f"[{n}]", citation_payload(c), "查看原文：" + _where(c.title, c.source, c.section_path, c.label))
         return m.group(0)
 
+    items = list_items(answer.text)
+    if items:  # an enumeration: one list item per quoted span, each with its own [n]
+        return '<ul class="answer-list">' + "".join(f"<li>{_CITE_MARK.sub(link, esc(t))}</li>" for t in items) + "</ul>"
     return _CITE_MARK.sub(link, _lines(answer.text))
+
+
+_ITEM_LINE = re.compile(r".*\[\d{1,3}\]$")
+
+
+def list_items(text: str) -> list[str]:
+    """The items of a list answer (two or more lines, each ending with its ``[n]``); empty for any other answer."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines if len(lines) >= 2 and all(_ITEM_LINE.match(line) for line in lines) else []
 
 
 def render_answer(answer: Answer) -> str:
@@ -176,7 +188,8 @@ def answer_markdown(answer: Answer) -> str:
     """The answer and its citations as a Markdown document for export."""
     out = [
         "# 问答记录", "", f"- 导出时间：{datetime.now():%Y-%m-%d %H:%M:%S}", "", "## 问题", "", answer.question, "",
-        "## 回答", "", answer.text, "",
+        "## 回答", "", *(["\n".join(f"- {t}" for t in list_items(answer.text))] if list_items(answer.text) else [answer.text]),
+        "",
     ]
     if answer.citations:
         out += ["## 引用", ""]
