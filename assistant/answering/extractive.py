@@ -16,7 +16,7 @@ import numpy as np
 from assistant.zh.numbers import find_figures
 from assistant.answering.question import Question, analyze
 from assistant.answering.shape import shape_of
-from assistant.answering.span_select import select_spans
+from assistant.answering.span_select import choose_spans
 from assistant.retrieval.retriever import document_years, years_in
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
@@ -26,6 +26,7 @@ _MAX_WINDOW = 3
 _EN_MARGIN = 0.2
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+|首位|榜首|优秀|先进")
 _LIST_MAX_CHARS = 130
+_ADMIN_SUFFIX = re.compile(r"(?:[省市区县]?(?:人民)?政府|[省市区县])$")
 
 REFUSAL_ZH = "文档中没有找到能回答该问题的内容。以下是最接近的段落，仅供参考。"
 REFUSAL_EN = "The documents do not contain an answer to this question. The nearest passages are listed below for reference."
@@ -52,7 +53,7 @@ class ExtractiveAnswerer:
         windows = self._score(q, hits[: self.passages])
         best = max(windows, key=lambda w: w.score) if windows else None
         support = self.support(best, q) if best else 0.0
-        unheard = [n for n in q.names if self.mentions is not None and not self.mentions(n)]
+        unheard = [n for n in q.names if self.mentions is not None and not _heard(n, self.mentions)]
         if unheard:  # the question is about something no document mentions
             support = min(support, self.min_support / 2)
         if best is None or support < self.min_support:
@@ -109,7 +110,7 @@ class ExtractiveAnswerer:
                 w.coverage = 0.0  # another year's document: not shortlisted
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
             w.score = _window_score(q, w)
-        shortlist = sorted(windows, key=lambda w: -w.score)[:8]
+        shortlist = _shortlist(sorted(windows, key=lambda w: -w.score))
         clause_dense = self._dense(q, [(w.hit, w.start, w.end) for w in shortlist])
         for w in shortlist:
             w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
@@ -138,7 +139,7 @@ class ExtractiveAnswerer:
         widened for list questions, and a second one when the question asks two things."""
         shape = shape_of(q)
         if q.language == "zh" and shape != "figure":
-            return select_spans(q, best, shape)
+            return choose_spans(q, shape, best, windows)
         chosen = [_widen(best) if q.wants_list else best]
         if q.asks > 1:
             covered = set(_figures_units(best.text))
@@ -149,6 +150,35 @@ class ExtractiveAnswerer:
                     chosen.append(w)
                     break
         return sorted(chosen, key=lambda w: (w.rank, w.start))
+
+
+def _heard(name: str, mentions: Callable[[str], bool]) -> bool:
+    """Whether the documents use a name of the question: the name itself, the name without its administrative suffix
+    (泉州市: 泉州), or each two-character word of it (天津泰达: 天津 and 泰达), so that a name the question words a
+    little differently is not taken for one no document mentions."""
+    if mentions(name):
+        return True
+    base = _ADMIN_SUFFIX.sub("", name)
+    if len(base) >= 2 and base != name and mentions(base):
+        return True
+    from assistant.indexing.lexical import _jieba
+
+    words = [w for w in _jieba().lcut_for_search(name) if len(w) == 2]
+    return len(words) >= 2 and all(mentions(w) for w in words)
+
+
+def _shortlist(ranked: list[Evidence], n: int = 8, sentences: int = 6) -> list[Evidence]:
+    """The best window of each of the best ``sentences`` sentences, then the next best windows, ``n`` in all: span
+    selection weighs sentences, and the top windows alone often sit in one sentence that restates the question."""
+    seen: set[tuple[str, int]] = set()
+    picked = []
+    for w in ranked:
+        key = (w.source, w.sentence[0])
+        if key not in seen and len(seen) < sentences:
+            seen.add(key)
+            picked.append(w)
+    picked += [w for w in ranked if all(w is not p for p in picked)][: n - len(picked)]
+    return sorted(picked, key=lambda w: -w.score)
 
 
 def _year_fits(q_years: set[int], chunk, context: str) -> bool:

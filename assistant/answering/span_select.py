@@ -32,6 +32,41 @@ from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９]")
 _FUNCTION_CHARS = frozenset("的了和与及或在对为是将把被由从等中上下有个之其")
+_DATE = re.compile(r"[0-9０-９〇零一二三四五六七八九十]+\s*[年月日时号]|[0-9０-９]+")
+_SHAPE_MARKS = {
+    "date": re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年|\d{1,2}\s*[:：]\s*\d{2}|[日月]起|[日月]前|截至|之日|期间|"
+                       r"\d+\s*(?:个)?(?:工作日|天|日|个月|周)"),
+    "entity": re.compile(r"[\u4e00-\u9fff]{1,10}?(?:部|厅|局|委|办|署|院|中心|政府|机关|银行|公司|集团|协会|医院|学校|大学|"
+                         r"平台|网站|热线|窗口|社区|街道)"),
+}
+_CANDIDATES = 8
+_DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY = 0.35, 5, 0.2
+_GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS = 0.25, 30, 0.4, 0.15
+
+
+def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
+    """The spans of the shortlisted window whose answer adds most of what ``q`` asks: its score, plus how much the
+    selected spans say beyond the question (a line that only repeats the subject, or a signature with a date, adds
+    nothing), plus whether they have the asked shape (a date for a date question, a body for an entity question)."""
+    asked = _asked_chars(q.text)
+    best_fit, chosen = None, [best]
+    for w in sorted(windows, key=lambda w: -w.score)[:_CANDIDATES]:
+        if w.coverage <= 0.0:
+            continue  # zeroed: another year's document, or a required name missing
+        spans = select_spans(q, w, shape)
+        said = "".join(e.text for e in spans)
+        gain = _adds(_DATE.sub("", said) if shape != "date" else said, asked)
+        # sentence-level: the coverage of the window's sentence and its meaning, not the window's length
+        fit = (w.coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
+               + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
+        if spans[0].start < _HEADLINE_CHARS:  # the headline and lead of a notice name its subject, not the answer
+            fit -= _HEADLINE_PENALTY
+        pattern = _SHAPE_MARKS.get(shape)
+        if pattern is not None and pattern.search(said):
+            fit += _SHAPE_BONUS
+        if best_fit is None or fit > best_fit:
+            best_fit, chosen = fit, spans
+    return chosen
 
 
 def select_spans(q: Question, best: Evidence, shape: str | None = None) -> list[Evidence]:
@@ -102,8 +137,8 @@ def _run_on(text: str, sentences: list, i: int, s0: int, start: int, end: int, c
         piece = text[s:e]
         gap = text[end:s]
         kind = item_kind(piece)
-        if e - start > cap and k > i + 1:
-            break
+        if e - start > cap and k > i + 1 or piece.rstrip("”」\"' ").endswith(("？", "?")):
+            break  # the cap, or a question (the next entry of a question-and-answer notice)
         if kind is not None:
             if kind == series:
                 break  # the window sits in one item of a series: its next item is the next topic
