@@ -167,7 +167,7 @@ def _heard(name: str, mentions: Callable[[str], bool]) -> bool:
     return len(words) >= 2 and all(mentions(w) for w in words)
 
 
-def _shortlist(ranked: list[Evidence], n: int = 8, sentences: int = 6) -> list[Evidence]:
+def _shortlist(ranked: list[Evidence], n: int = 10, sentences: int = 8) -> list[Evidence]:
     """The best window of each of the best ``sentences`` sentences, then the next best windows, ``n`` in all: span
     selection weighs sentences, and the top windows alone often sit in one sentence that restates the question."""
     seen: set[tuple[str, int]] = set()

@@ -32,6 +32,9 @@ class ShapeRules:
 
     order: tuple[tuple[str, re.Pattern], ...]
     not_figure: re.Pattern
+    boilerplate: re.Pattern
+    ask_words: re.Pattern
+    focus_chars: int
     items: tuple[tuple[str, re.Pattern], ...]  # numbering styles by kind
     announce: re.Pattern
     heading_max_chars: int
@@ -51,6 +54,9 @@ def rules() -> ShapeRules:
     return ShapeRules(
         order=tuple((name, re.compile(shapes[name])) for name in raw["order"]),
         not_figure=re.compile(raw["not_figure"]),
+        boilerplate=re.compile(raw["boilerplate"], re.M),
+        ask_words=re.compile(raw["ask_words"]),
+        focus_chars=int(raw["focus_chars"]),
         items=tuple((kind, re.compile(p)) for kind, p in marks["item"].items()),
         announce=re.compile(marks["announce"]),
         heading_max_chars=int(marks["heading_max_chars"]),
@@ -94,3 +100,21 @@ def is_heading(text: str) -> bool:
 def announces(text: str) -> bool:
     """Whether a clause ends by announcing what follows ("具体包括", "现公布如下", "即")."""
     return bool(rules().announce.search(text.rstrip("：:，,— \u3000")))
+
+
+def is_boilerplate(text: str) -> bool:
+    """A notice's preamble, addressee line, closing or signature ("现就有关事项通知如下", "各区人民政府：")."""
+    return bool(rules().boilerplate.search(text))
+
+
+def focus_terms(q: Question) -> tuple[str, ...]:
+    """The question's terms that stand right before or after its question word (the thing asked about).
+
+    >>> focus_terms(analyze("重庆市推出的智能外呼系统的优势是什么？"))
+    ('优势',)
+    """
+    n = rules().focus_chars
+    near = "".join(q.text[max(0, m.start() - n) : m.end() + n] for m in rules().ask_words.finditer(q.text))
+    asked = {m.group(0) for m in rules().ask_words.finditer(q.text)}
+    return tuple(t for t in q.terms if len(t) >= 2 and t in near and not any(a in t for a in asked)
+                 and not any(t != u and t in u and u in near for u in q.terms))

@@ -26,7 +26,7 @@ import re
 from dataclasses import replace
 
 from assistant.answering.question import Question
-from assistant.answering.shape import LONG_SHAPES, announces, is_heading, item_kind, rules, shape_of
+from assistant.answering.shape import LONG_SHAPES, announces, focus_terms, is_boilerplate, is_heading, item_kind, rules, shape_of
 from assistant.types import Evidence
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 
@@ -39,9 +39,8 @@ _SHAPE_MARKS = {
     "entity": re.compile(r"[\u4e00-\u9fff]{1,10}?(?:部|厅|局|委|办|署|院|中心|政府|机关|银行|公司|集团|协会|医院|学校|大学|"
                          r"平台|网站|热线|窗口|社区|街道)"),
 }
-_CANDIDATES = 8
-_DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY = 0.35, 5, 0.2
-_GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS = 0.25, 30, 0.4, 0.15
+_DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY, _BOILERPLATE_PENALTY = 0.35, 5, 0.2, 0.3
+_GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS, _FOCUS_WEIGHT = 0.25, 30, 0.4, 0.15, 0.3
 
 
 def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
@@ -49,8 +48,9 @@ def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence
     selected spans say beyond the question (a line that only repeats the subject, or a signature with a date, adds
     nothing), plus whether they have the asked shape (a date for a date question, a body for an entity question)."""
     asked = _asked_chars(q.text)
+    focus = focus_terms(q)
     best_fit, chosen = None, [best]
-    for w in sorted(windows, key=lambda w: -w.score)[:_CANDIDATES]:
+    for w in windows:
         if w.coverage <= 0.0:
             continue  # zeroed: another year's document, or a required name missing
         spans = select_spans(q, w, shape)
@@ -61,6 +61,11 @@ def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence
                + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
         if spans[0].start < _HEADLINE_CHARS:  # the headline and lead of a notice name its subject, not the answer
             fit -= _HEADLINE_PENALTY
+        if focus:  # the sentence names the thing asked about (its 优势, its 渠道)
+            context = w.sentence_text + said
+            fit += _FOCUS_WEIGHT * sum(1 for t in focus if t in context) / len(focus)
+        if is_boilerplate(said):
+            fit -= _BOILERPLATE_PENALTY
         pattern = _SHAPE_MARKS.get(shape)
         if pattern is not None and pattern.search(said):
             fit += _SHAPE_BONUS
