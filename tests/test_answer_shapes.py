@@ -128,3 +128,59 @@ def test_long_answers_are_capped_at_a_clause_boundary():
     total = sum(len(e.text) for e in spans)
     assert 100 < total <= 230
     assert spans[-1].text.endswith(tuple("0123456789"))  # ends at a clause, not mid-word
+
+
+NOTICE_FILE = (
+    "某市人力资源和社会保障局关于支持企业稳定就业的通知\n"
+    "各区人力资源和社会保障局：\n"
+    "为减轻疫情对企业的影响，现就有关事项通知如下。\n"
+    "一、稳岗返还。对不裁员或少裁员的参保企业，返还其上年度实际缴纳失业保险费的50%；"
+    "对受疫情影响面临暂时性生产经营困难的企业，返还标准按6个月的当地月人均失业保险金确定；"
+    "对30人以下的小微企业，参照困难企业标准执行。\n"
+    "二、就业补助。对新招用员工的防疫物资生产企业，按每人1000元给予一次性吸纳就业补助。\n"
+    "三、办理渠道。企业可通过网上办事大厅、手机客户端等线上渠道申请，无需到窗口办理。\n"
+    "某市人力资源和社会保障局\n2020年2月10日\n"
+)
+
+
+@pytest.fixture
+def notice_assistant(fake_settings, tmp_path):
+    from assistant.assistant import Assistant
+
+    path = tmp_path / "notice.txt"
+    path.write_text(NOTICE_FILE, encoding="utf-8")
+    assistant = Assistant(fake_settings)
+    assert assistant.index([path]).ok
+    return assistant, NOTICE_FILE
+
+
+def test_measure_question_quotes_the_measures_one_citation_per_item(notice_assistant):
+    assistant, text = notice_assistant
+    answer = assistant.ask("稳岗返还有哪些措施？")
+    assert not answer.refused
+    assert len(answer.citations) == 3  # the three ；-separated measures, each cited
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.quote
+    assert "50%" in answer.text and "6个月" in answer.text and "30人以下" in answer.text
+    assert "就业补助" not in answer.text  # stops at the next heading
+    assert answer.text.splitlines()[0].endswith("[1]") and len(answer.text.splitlines()) == 3
+
+
+def test_heading_subject_is_followed_by_its_body_not_the_signature(notice_assistant):
+    assistant, _text = notice_assistant
+    answer = assistant.ask("企业通过哪些渠道申请？")
+    assert "网上办事大厅" in answer.text
+    assert "2020年2月10日" not in answer.text
+
+
+def test_list_answers_render_as_lists_with_their_markers(notice_assistant):
+    from assistant.interfaces.ui.render import answer_markdown, list_items, render_answer
+
+    assistant, _text = notice_assistant
+    answer = assistant.ask("稳岗返还有哪些措施？")
+    html = render_answer(answer)
+    assert '<ul class="answer-list">' in html and html.count("<li>") >= 3 + len(answer.citations)
+    md = answer_markdown(answer)
+    assert md.count("\n- ") >= 3 and "[3]" in md
+    assert list_items("行政应诉案件17件[1]") == []  # a one-line answer stays text
+    assert list_items("一是…[1]\n没有编号的一行") == []

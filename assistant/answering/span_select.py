@@ -89,6 +89,9 @@ def select_spans(q: Question, best: Evidence, shape: str | None = None) -> list[
     cap = rules().list_max_chars if long_answer else rules().fact_max_chars
 
     # a heading, or a sentence that only restates the question, is the subject: the answer is what follows
+    if long_answer:  # a window inside a ；-separated run: the run is quoted from its first item
+        while i > 0 and _continues(text, sentences[i - 1], sentences[i]) and sentences[i][1] - sentences[i - 1][0] <= cap:
+            i -= 1
     s0, e0 = sentences[i]
     series = item_kind(text[s0:e0])  # the window sits in one item of a series: its next item is the next topic
     if i + 1 < len(sentences) and (is_heading(text[s0:e0]) or _adds(text[s0:e0], asked) < 4):
@@ -172,6 +175,12 @@ def _items(text: str, sentences: list, start: int, end: int) -> list[tuple[int, 
     if len(pieces) < 2:
         return [(start, end)]
     return pieces
+
+
+def _continues(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
+    """Whether ``after`` is the next ；-separated item of the run ``before`` is in (same paragraph, not a heading)."""
+    gap = text[before[1] : after[0]]
+    return ("；" in gap or ";" in gap) and "\n" not in gap and not is_heading(text[before[0] : before[1]])
 
 
 def _asked_chars(question: str) -> frozenset:
