@@ -110,11 +110,16 @@ class ExtractiveAnswerer:
                 w.coverage = 0.0  # another year's document: not shortlisted
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
             w.score = _window_score(q, w)
-        shortlist = _shortlist(sorted(windows, key=lambda w: -w.score))
+        ranked = sorted(windows, key=lambda w: -w.score)
+        shortlist = ranked[:8]
         clause_dense = self._dense(q, [(w.hit, w.start, w.end) for w in shortlist])
         for w in shortlist:
             w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
             w.score = _window_score(q, w)
+        # span selection weighs sentences: the best window of a few more sentences joins (no clause embedding, so
+        # the time per question stays that of the eight), as the top windows often sit in the one sentence that
+        # restates the question
+        shortlist += _other_sentences(ranked[8:], shortlist)
         for w in shortlist:  # support is judged on the whole sentence the window sits in
             sent_text = w.sentence_text
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
@@ -167,18 +172,18 @@ def _heard(name: str, mentions: Callable[[str], bool]) -> bool:
     return len(words) >= 2 and all(mentions(w) for w in words)
 
 
-def _shortlist(ranked: list[Evidence], n: int = 10, sentences: int = 8) -> list[Evidence]:
-    """The best window of each of the best ``sentences`` sentences, then the next best windows, ``n`` in all: span
-    selection weighs sentences, and the top windows alone often sit in one sentence that restates the question."""
-    seen: set[tuple[str, int]] = set()
-    picked = []
-    for w in ranked:
+def _other_sentences(rest: list[Evidence], shortlist: list[Evidence], n: int = 4) -> list[Evidence]:
+    """The best window of each of the next ``n`` best sentences that no shortlisted window sits in."""
+    seen = {(w.source, w.sentence[0]) for w in shortlist}
+    extra = []
+    for w in rest:
         key = (w.source, w.sentence[0])
-        if key not in seen and len(seen) < sentences:
+        if key not in seen:
             seen.add(key)
-            picked.append(w)
-    picked += [w for w in ranked if all(w is not p for p in picked)][: n - len(picked)]
-    return sorted(picked, key=lambda w: -w.score)
+            extra.append(w)
+            if len(extra) == n:
+                break
+    return extra
 
 
 def _year_fits(q_years: set[int], chunk, context: str) -> bool:

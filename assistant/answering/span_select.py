@@ -39,7 +39,7 @@ _SHAPE_MARKS = {
     "entity": re.compile(r"[\u4e00-\u9fff]{1,10}?(?:部|厅|局|委|办|署|院|中心|政府|机关|银行|公司|集团|协会|医院|学校|大学|"
                          r"平台|网站|热线|窗口|社区|街道)"),
 }
-_DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY, _BOILERPLATE_PENALTY = 0.35, 5, 0.2, 0.3
+_DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY, _BOILERPLATE_PENALTY = 0.0, 5, 0.2, 0.3
 _GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS, _FOCUS_WEIGHT = 0.25, 30, 0.4, 0.15, 0.3
 
 
@@ -56,7 +56,8 @@ def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence
         spans = select_spans(q, w, shape)
         said = "".join(e.text for e in spans)
         gain = _adds(_DATE.sub("", said) if shape != "date" else said, asked)
-        # sentence-level: the coverage of the window's sentence and its meaning, not the window's length
+        # sentence-level: the coverage of the window's sentence, not the window's length (the clause cosine is left
+        # out: it hardly differs between the sentences of a notice, and the extra candidates have none)
         fit = (w.coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
                + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
         if spans[0].start < _HEADLINE_CHARS:  # the headline and lead of a notice name its subject, not the answer
