@@ -116,5 +116,7 @@ def focus_terms(q: Question) -> tuple[str, ...]:
     n = rules().focus_chars
     near = "".join(q.text[max(0, m.start() - n) : m.end() + n] for m in rules().ask_words.finditer(q.text))
     asked = {m.group(0) for m in rules().ask_words.finditer(q.text)}
-    return tuple(t for t in q.terms if len(t) >= 2 and t in near and not any(a in t for a in asked)
+    from assistant.answering.question import _FRAMING  # 措施, 要求, 方面…: they say the shape, not the thing asked about
+
+    return tuple(t for t in q.terms if len(t) >= 2 and t in near and t not in _FRAMING and not any(a in t for a in asked)
                  and not any(t != u and t in u and u in near for u in q.terms))
