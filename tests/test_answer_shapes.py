@@ -184,3 +184,20 @@ def test_list_answers_render_as_lists_with_their_markers(notice_assistant):
     assert md.count("\n- ") >= 3 and "[3]" in md
     assert list_items("行政应诉案件17件[1]") == []  # a one-line answer stays text
     assert list_items("一是…[1]\n没有编号的一行") == []
+
+
+def test_llm_prompt_asks_for_the_measure_itself_one_item_a_line():
+    from assistant.answering.prompts import PromptBook, as_text
+
+    text = as_text(PromptBook().answer_messages("稳岗返还有哪些措施？", ["对不裁员的企业返还失业保险费。"]))
+    assert "措施或条件本身" in text and "每项一行" in text
+    assert "稳岗返还有哪些措施？" in text
+
+
+
+def test_grounding_keeps_each_supported_item_of_a_list(llm_assistant, llm):
+    llm.enqueue("行政应诉案件17件[1]\n火星基地建设取得突破[1]\n行政机关负责人出庭应诉率100%[1]")
+    answer = llm_assistant.ask("示范区行政应诉工作有哪些情况？")
+    assert "火星" not in answer.text  # the unsupported item is dropped
+    assert "17件" in answer.text and "100%" in answer.text  # each supported item is kept, with its citation
+    assert len(answer.citations) == 2

@@ -122,7 +122,7 @@ def render_answer_text(answer: Answer) -> str:
     return _CITE_MARK.sub(link, _lines(answer.text))
 
 
-_ITEM_LINE = re.compile(r".*\[\d{1,3}\]$")
+_ITEM_LINE = re.compile(r".*\[\d{1,3}\][。；;]?$")
 
 
 def list_items(text: str) -> list[str]:
