@@ -110,8 +110,8 @@ def is_boilerplate(text: str) -> bool:
 def focus_terms(q: Question) -> tuple[str, ...]:
     """The question's terms that stand right before or after its question word (the thing asked about).
 
-    >>> focus_terms(analyze("重庆市推出的智能外呼系统的优势是什么？"))
-    ('优势',)
+    >>> focus_terms(analyze("网络云平台何时开通？"))
+    ('平台', '开通')
     """
     n = rules().focus_chars
     near = "".join(q.text[max(0, m.start() - n) : m.end() + n] for m in rules().ask_words.finditer(q.text))
@@ -120,3 +120,16 @@ def focus_terms(q: Question) -> tuple[str, ...]:
 
     return tuple(t for t in q.terms if len(t) >= 2 and t in near and t not in _FRAMING and not any(a in t for a in asked)
                  and not any(t != u and t in u and u in near for u in q.terms))
+
+
+_ITEM_LINE = re.compile(r".*\[\d{1,3}\][。；;]?$")
+
+
+def list_items(text: str) -> list[str]:
+    """The items of a list answer (two or more lines, each ending with its ``[n]``); empty for any other answer.
+
+    >>> list_items("一是减免房租[1]\\n二是缓缴社保费[2]")
+    ['一是减免房租[1]', '二是缓缴社保费[2]']
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines if len(lines) >= 2 and all(_ITEM_LINE.match(line) for line in lines) else []

@@ -25,6 +25,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Sequence
 
+from assistant.answering.shape import list_items
 from assistant.types import Answer, Citation, Hit, Verdict
 from assistant.indexing.uploads import FileOutcome, safe_filename  # noqa: F401  (rendered here; defined with the upload logic)
 
@@ -120,15 +121,6 @@ def render_answer_text(answer: Answer) -> str:
     if items:  # an enumeration: one list item per quoted span, each with its own [n]
         return '<ul class="answer-list">' + "".join(f"<li>{_CITE_MARK.sub(link, esc(t))}</li>" for t in items) + "</ul>"
     return _CITE_MARK.sub(link, _lines(answer.text))
-
-
-_ITEM_LINE = re.compile(r".*\[\d{1,3}\][。；;]?$")
-
-
-def list_items(text: str) -> list[str]:
-    """The items of a list answer (two or more lines, each ending with its ``[n]``); empty for any other answer."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines if len(lines) >= 2 and all(_ITEM_LINE.match(line) for line in lines) else []
 
 
 def render_answer(answer: Answer) -> str:
