@@ -174,7 +174,8 @@ def test_heading_subject_is_followed_by_its_body_not_the_signature(notice_assist
 
 
 def test_list_answers_render_as_lists_with_their_markers(notice_assistant):
-    from assistant.interfaces.ui.render import answer_markdown, list_items, render_answer
+    from assistant.interfaces.records import list_items
+    from assistant.interfaces.ui.render import answer_markdown, render_answer
 
     assistant, _text = notice_assistant
     answer = assistant.ask("稳岗返还有哪些措施？")

@@ -121,15 +121,3 @@ def focus_terms(q: Question) -> tuple[str, ...]:
     return tuple(t for t in q.terms if len(t) >= 2 and t in near and t not in _FRAMING and not any(a in t for a in asked)
                  and not any(t != u and t in u and u in near for u in q.terms))
 
-
-_ITEM_LINE = re.compile(r".*\[\d{1,3}\][。；;]?$")
-
-
-def list_items(text: str) -> list[str]:
-    """The items of a list answer (two or more lines, each ending with its ``[n]``); empty for any other answer.
-
-    >>> list_items("一是减免房租[1]\\n二是缓缴社保费[2]")
-    ['一是减免房租[1]', '二是缓缴社保费[2]']
-    """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines if len(lines) >= 2 and all(_ITEM_LINE.match(line) for line in lines) else []

@@ -1,6 +1,8 @@
 """The JSON records of the batch interface (DESIGN.md), shared by the CLI and the HTTP API."""
 from __future__ import annotations
 
+import re
+
 
 def answer_record(answer) -> dict:
     """The DESIGN.md batch record of an answer."""
@@ -32,3 +34,16 @@ def verdict_record(verdict) -> dict:
         "claim": verdict.claim, "label": verdict.label, "evidence": [c.to_json() for c in verdict.evidence],
         "explanation": verdict.explanation, "compared": [list(pair) for pair in verdict.compared],
     }
+
+
+_ITEM_LINE = re.compile(r".*\[\d{1,3}\][。；;]?$")
+
+
+def list_items(text: str) -> list[str]:
+    """The items of a list answer (two or more lines, each ending with its ``[n]``); empty for any other answer.
+
+    >>> list_items("一是减免房租[1]\\n二是缓缴社保费[2]")
+    ['一是减免房租[1]', '二是缓缴社保费[2]']
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines if len(lines) >= 2 and all(_ITEM_LINE.match(line) for line in lines) else []

@@ -25,7 +25,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from assistant.answering.shape import list_items
+from assistant.interfaces.records import list_items
 from assistant.types import Answer, Citation, Hit, Verdict
 from assistant.indexing.uploads import FileOutcome, safe_filename  # noqa: F401  (rendered here; defined with the upload logic)
 
