@@ -7,6 +7,8 @@ shared by the CLI, the HTTP API and evaluation.
 """
 from __future__ import annotations
 
+import re
+
 
 def citation_record(citation) -> dict:
     """A citation: source, offsets and the exact quote (a law's label too)."""
@@ -43,3 +45,16 @@ def verdict_record(verdict) -> dict:
         "claim": verdict.claim, "label": verdict.label, "evidence": [citation_record(c) for c in verdict.evidence],
         "explanation": verdict.explanation, "compared": [list(pair) for pair in verdict.compared],
     }
+
+
+_ITEM_LINE = re.compile(r".*\[\d{1,3}\][。；;]?$")
+
+
+def list_items(text: str) -> list[str]:
+    """The items of a list answer (two or more lines, each ending with its ``[n]``); empty for any other answer.
+
+    >>> list_items("一是减免房租[1]\\n二是缓缴社保费[2]")
+    ['一是减免房租[1]', '二是缓缴社保费[2]']
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines if len(lines) >= 2 and all(_ITEM_LINE.match(line) for line in lines) else []

@@ -16,6 +16,8 @@ import numpy as np
 from assistant.zh.numbers import find_figures
 from assistant.answering.question import Question, analyze
 from assistant.answering import scope as scopes
+from assistant.answering.shape import shape_of
+from assistant.answering.span_select import choose_spans
 from assistant.zh.safety import looks_like_instruction
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 from assistant.types import Answer, Citation, Evidence, Hit, TermStats
@@ -25,6 +27,7 @@ _DEEPER = 6  # further hits weighed when the first ones are out of the question'
 _EN_MARGIN = 0.2
 _ORDINAL = re.compile(r"第[一二三四五六七八九十\d]+|前[一二三四五六七八九十\d]+|首位|榜首|优秀|先进")
 _LIST_MAX_CHARS = 130
+_ADMIN_SUFFIX = re.compile(r"(?:[省市区县]?(?:人民)?政府|[省市区县])$")
 
 REFUSAL_ZH = "文档中没有找到能回答该问题的内容。以下是最接近的段落，仅供参考。"
 REFUSAL_EN = "The documents do not contain an answer to this question. The nearest passages are listed below for reference."
@@ -73,7 +76,7 @@ class ExtractiveAnswerer:
             windows = self._score(q, hits[: self.passages] + further[:_DEEPER], idf, misses)
             best = max(windows, key=lambda w: w.score) if windows else None
             support = self.support(best, q) if best else 0.0
-        unheard = [n for n in q.names if mentions is not None and not mentions(n)
+        unheard = [n for n in q.names if mentions is not None and not _heard(n, mentions)
                    and not scopes.is_scope_phrase(n)]  # 控制目标: a target, which the scope checks
         if unheard:  # the question is about something no document mentions
             support = min(support, self.min_support / 2)
@@ -145,13 +148,18 @@ class ExtractiveAnswerer:
                 w.coverage = 0.0
             w.dense = sentence_dense.get((w.hit.chunk.source, w.sentence[0]), 0.0)
             w.score = _window_score(q, w) + _named_year_bonus(q_scope, w)
-        shortlist = sorted(windows, key=lambda w: -w.score)[:8]
+        ranked = sorted(windows, key=lambda w: -w.score)
+        shortlist = ranked[:8]
         clause_dense = self._dense(q, [(w.hit, w.start, w.end) for w in shortlist])
         for w in shortlist:
             w.dense = max(w.dense, clause_dense.get((w.hit.chunk.source, w.start), 0.0))
             # a modifier the question did not ask for (中央财政赤字 for 财政赤字) fits less well
             w.score = (_window_score(q, w) + _named_year_bonus(q_scope, w)
                        - 0.3 * scopes.extra_modifiers(q_scope, w.text))
+        # span selection weighs sentences: the best window of a few more sentences joins (no clause embedding, so
+        # the time per question stays that of the eight), as the top windows often sit in the one sentence that
+        # restates the question
+        shortlist += _other_sentences(ranked[8:], shortlist)
         for w in shortlist:  # support is judged on the whole sentence the window sits in
             sent_text = w.sentence_text
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
@@ -174,7 +182,11 @@ class ExtractiveAnswerer:
         return {(h.chunk.source, s): float(x) for (h, s, _e), x in zip(spans, sims)}
 
     def _select(self, q: Question, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
-        """The best window, widened for list questions; a second one when the question asks two things."""
+        """The span that answers a Chinese question (span_select); for figures and English questions the best window,
+        widened for list questions, and a second one when the question asks two things."""
+        shape = shape_of(q)
+        if q.language == "zh" and shape != "figure":
+            return choose_spans(q, shape, best, windows)
         chosen = [_widen(best) if q.wants_list else best]
         if q.asks > 1:
             covered = set(_figures_units(best.text))
@@ -190,6 +202,35 @@ class ExtractiveAnswerer:
 def _named_year_bonus(q_scope, w: Evidence) -> float:
     """A sentence that names the asked year fits a little better than one whose period is only inferred."""
     return 0.15 if q_scope.years and scopes.years_in(w.sentence_text) & q_scope.years else 0.0
+
+
+def _heard(name: str, mentions: Callable[[str], bool]) -> bool:
+    """Whether the documents use a name of the question: the name itself, the name without its administrative suffix
+    (泉州市: 泉州), or each two-character word of it (天津泰达: 天津 and 泰达), so that a name the question words a
+    little differently is not taken for one no document mentions."""
+    if mentions(name):
+        return True
+    base = _ADMIN_SUFFIX.sub("", name)
+    if len(base) >= 2 and base != name and mentions(base):
+        return True
+    from assistant.indexing.lexical import _jieba
+
+    words = [w for w in _jieba().lcut_for_search(name) if len(w) == 2]
+    return len(words) >= 2 and all(mentions(w) for w in words)
+
+
+def _other_sentences(rest: list[Evidence], shortlist: list[Evidence], n: int = 4) -> list[Evidence]:
+    """The best window of each of the next ``n`` best sentences that no shortlisted window sits in."""
+    seen = {(w.source, w.sentence[0]) for w in shortlist}
+    extra = []
+    for w in rest:
+        key = (w.source, w.sentence[0])
+        if key not in seen:
+            seen.add(key)
+            extra.append(w)
+            if len(extra) == n:
+                break
+    return extra
 
 
 def _scope_checker(q_scope):
@@ -280,7 +321,14 @@ def _compose(q: Question, citations: tuple[Citation, ...]) -> str:
         figs = [f for c in citations for f in _answer_figures(q, c.quote)] if q.wants_number else []
         return compose(q.text, figs, [c.quote for c in citations], q.wants_list)
     lead = f"{'，'.join(figures)}。" if figures else ""
+    if len(citations) > 1 and len({c.source for c in citations}) == 1 and not figures and _contiguous(citations):
+        return "\n".join(quotes)  # the items of one enumeration: one line (and one citation) each
     return lead + "；".join(quotes)
+
+
+def _contiguous(citations: tuple[Citation, ...]) -> bool:
+    """Whether the quotes follow one another in their document (the items of one span)."""
+    return all(b.start >= a.end and b.start - a.end <= 8 for a, b in zip(citations, citations[1:]))
 
 
 def _answer_figures(q: Question, quote: str) -> list:

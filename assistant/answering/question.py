@@ -14,7 +14,7 @@ from assistant.zh.rules import COUNTED_UNITS
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_NUMBER_ASK_ZH = re.compile(r"多少|几|百分之|比例|比重|比率|[^效]率[是为达]?(?:多少|几|$)|数量|总数|总量|规模|增长|增幅|下降|排名|第几")
+_NUMBER_ASK_ZH = re.compile(r"多少|(?<!哪)几|百分之|比例|比重|比率|[^效]率[是为达]?(?:多少|几|$)|数量|总数|总量|规模|增长|增幅|下降|排名|第几")
 _NUMBER_ASK_EN = re.compile(
     r"\bhow (?:many|much|often|long)\b|\bwhat (?:was|is|were|are) the (?:\w+ )*?(?:rate|number|percentage|share|"
     r"total|amount|proportion|ratio|growth|count)\b|\bpercent|\brate\b|\bnumber of\b|\bgrowth\b|\brank",
@@ -71,7 +71,7 @@ def analyze(text: str) -> Question:
         units = _UNIT_AFTER_ASK.findall(text)
         if re.search(r"率|比例|比重|百分", text):
             units.append("%")
-        asks = max(1, len(re.findall(r"多少|几", text)))
+        asks = max(1, len(re.findall(r"多少|(?<!哪)几", text)))
     else:
         wants_number = bool(_NUMBER_ASK_EN.search(text))
         units = [u for pattern, u in _EN_UNITS if pattern.search(text)]

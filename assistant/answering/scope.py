@@ -114,8 +114,8 @@ def document_scope(chunk) -> DocumentScope:
 @lru_cache(maxsize=4096)
 def _document_scope(title: str, date: str, source: str) -> DocumentScope:
     published = int(date[:4]) if date[:4].isdigit() else None
-    annual = re.search(r"(" + YEAR_DIGITS + r")\s*年度", title)
-    if annual:  # 2023年度…报告: reviews 2023, plans 2024, delivered in 2024 unless the date says otherwise
+    annual = re.search(r"(" + YEAR_DIGITS + r")\s*年度", title) or re.search(r"关于\s*(" + YEAR_DIGITS + r")\s*年", title)
+    if annual:  # 2023年度…报告 / 关于2023年…的报告: reviews 2023, plans 2024, delivered in 2024 unless the date says otherwise
         y = int(annual.group(1))
         return DocumentScope(published or y + 1, frozenset({y}), frozenset({y + 1}), annual=True)
     named = sorted(years_in(title)) or sorted(years_in(source.rsplit("/", 1)[-1]))

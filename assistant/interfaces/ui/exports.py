@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Sequence
 
 from assistant.interfaces.ui.render import VERDICT_LABELS, _where, section_text
+from assistant.records import list_items
 from assistant.types import Answer, Verdict
 
 
@@ -60,7 +61,8 @@ def answer_markdown(answer: Answer) -> str:
     """The answer and its citations as a Markdown document for export."""
     out = [
         "# 问答记录", "", f"- 导出时间：{datetime.now():%Y-%m-%d %H:%M:%S}", "", "## 问题", "", answer.question, "",
-        "## 回答", "", answer.text, "",
+        "## 回答", "", *(["\n".join(f"- {t}" for t in list_items(answer.text))] if list_items(answer.text) else [answer.text]),
+        "",
     ]
     if answer.citations:
         out += ["## 引用", ""]

@@ -22,6 +22,7 @@ import json
 import re
 from typing import Iterable, Sequence
 
+from assistant.records import list_items
 from assistant.types import Answer, Citation, FileOutcome, Hit, Verdict
 
 KIND_LABELS = {"law": "法律法规", "report": "报告", "case": "案例", "other": "其他"}
@@ -112,6 +113,9 @@ def render_answer_text(answer: Answer) -> str:
             return cite_button(f"[{n}]", citation_payload(c), "查看原文：" + _where(c.title, c.source, c.section_path, c.label))
         return m.group(0)
 
+    items = list_items(answer.text)
+    if items:  # an enumeration: one list item per quoted span, each with its own [n]
+        return '<ul class="answer-list">' + "".join(f"<li>{_CITE_MARK.sub(link, esc(t))}</li>" for t in items) + "</ul>"
     return _CITE_MARK.sub(link, _lines(answer.text))
 
 

@@ -1,0 +1,193 @@
+"""Span selection: from the best-scored window, quote the part that adds what the question asks, as long as it is.
+
+The answerer's windows find where a passage talks about the question's subject. What the user asked for usually comes
+after it: the measures, the conditions, the department, the deadline. So the span
+
+- starts at the sentence of the best window, past leading clauses (or a whole heading sentence) that only restate
+  the question;
+- for a list, measure or condition question runs on across clauses, ；-separated items, sentences and enumeration
+  items (一是… / （一）… / 1.…), and stops at the next topic: a new heading, the next item of the series the window
+  sits in, a paragraph break outside an enumeration, or the length cap;
+- for other shapes ends with its sentence (capped at a clause boundary).
+
+Every span is a verbatim slice of its passage. A span that covers several enumeration items is returned as one
+Evidence per item, so each item keeps its own citation.
+
+>>> from assistant.types import Chunk, Hit
+>>> from assistant.answering.question import analyze
+>>> text = "四、援企稳岗。疫情期间，一是返还失业保险费；二是发放补贴。五、其他事项。"
+>>> w = Evidence(Hit(Chunk("a.txt", 0, len(text), text), 1.0), 0, 6, 0, (0, 7))
+>>> [e.text for e in select_spans(analyze("援企稳岗有哪些举措？"), w)]
+['疫情期间，一是返还失业保险费', '二是发放补贴。']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from assistant.answering.question import Question
+from assistant.answering.shape import LONG_SHAPES, announces, focus_terms, is_boilerplate, is_heading, item_kind, rules, shape_of
+from assistant.types import Evidence
+from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
+
+_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９]")
+_FUNCTION_CHARS = frozenset("的了和与及或在对为是将把被由从等中上下有个之其")
+_DATE = re.compile(r"[0-9０-９〇零一二三四五六七八九十]+\s*[年月日时号]|[0-9０-９]+")
+_SHAPE_MARKS = {
+    "date": re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年|\d{1,2}\s*[:：]\s*\d{2}|[日月]起|[日月]前|截至|之日|期间|"
+                       r"\d+\s*(?:个)?(?:工作日|天|日|个月|周)"),
+    "entity": re.compile(r"[\u4e00-\u9fff]{1,10}?(?:部|厅|局|委|办|署|院|中心|政府|机关|银行|公司|集团|协会|医院|学校|大学|"
+                         r"平台|网站|热线|窗口|社区|街道)"),
+}
+_DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY, _BOILERPLATE_PENALTY = 0.0, 5, 0.2, 0.3
+_GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS, _FOCUS_WEIGHT = 0.25, 30, 0.4, 0.15, 0.3
+
+
+def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
+    """The spans of the shortlisted window whose answer adds most of what ``q`` asks: its score, plus how much the
+    selected spans say beyond the question (a line that only repeats the subject, or a signature with a date, adds
+    nothing), plus whether they have the asked shape (a date for a date question, a body for an entity question)."""
+    asked = _asked_chars(q.text)
+    focus = focus_terms(q)
+    best_fit, chosen = None, [best]
+    for w in windows:
+        if w.coverage <= 0.0:
+            continue  # zeroed: another year's document, or a required name missing
+        spans = select_spans(q, w, shape)
+        said = "".join(e.text for e in spans)
+        gain = _adds(_DATE.sub("", said) if shape != "date" else said, asked)
+        # sentence-level: the coverage of the window's sentence, not the window's length (the clause cosine is left
+        # out: it hardly differs between the sentences of a notice, and the extra candidates have none)
+        fit = (w.coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
+               + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
+        if spans[0].start < _HEADLINE_CHARS:  # the headline and lead of a notice name its subject, not the answer
+            fit -= _HEADLINE_PENALTY
+        if focus:  # the sentence names the thing asked about (its 优势, its 渠道)
+            context = w.sentence_text + said
+            fit += _FOCUS_WEIGHT * sum(1 for t in focus if t in context) / len(focus)
+        if is_boilerplate(said):
+            fit -= _BOILERPLATE_PENALTY
+        pattern = _SHAPE_MARKS.get(shape)
+        if pattern is not None and pattern.search(said):
+            fit += _SHAPE_BONUS
+        if best_fit is None or fit > best_fit:
+            best_fit, chosen = fit, spans
+    return chosen
+
+
+def select_spans(q: Question, best: Evidence, shape: str | None = None) -> list[Evidence]:
+    """The spans that answer ``q`` around ``best`` (one per enumeration item), in document order."""
+    shape = shape or shape_of(q)
+    chunk = best.chunk
+    text, c0 = chunk.text, chunk.start
+    sentences = list(split_spans(text, SENTENCE_ENDS))
+    if not sentences:
+        return [best]
+    local = best.start - c0
+    i = next((k for k, (s, e) in enumerate(sentences) if s <= local < e), 0)
+    asked = _asked_chars(q.text)
+    long_answer = shape in LONG_SHAPES
+    cap = rules().list_max_chars if long_answer else rules().fact_max_chars
+
+    # a heading, or a sentence that only restates the question, is the subject: the answer is what follows
+    if long_answer:  # a window inside a ；-separated run: the run is quoted from its first item
+        while i > 0 and _continues(text, sentences[i - 1], sentences[i]) and sentences[i][1] - sentences[i - 1][0] <= cap:
+            i -= 1
+    s0, e0 = sentences[i]
+    series = item_kind(text[s0:e0])  # the window sits in one item of a series: its next item is the next topic
+    if i + 1 < len(sentences) and (is_heading(text[s0:e0]) or _adds(text[s0:e0], asked) < 4):
+        i += 1
+        s0, e0 = sentences[i]
+    start = _start(text, (s0, e0), local if sentences[i][0] <= local < e0 else s0, asked, cap)
+    end = _end_in_sentence(text, start, e0, max(local, start), cap)
+    last = i
+    if long_answer or announces(text[s0:end]) or text[end : end + 1] in "：:":
+        last, end = _run_on(text, sentences, i, s0, start, end, cap, series)
+    spans = _items(text, sentences, start, end) if last > i else [(start, end)]
+    out = [replace(best, start=c0 + s, end=c0 + e, sentence=(c0 + s, c0 + e)) for s, e in spans if s < e]
+    return out or [best]
+
+
+def _start(text: str, sentence: tuple[int, int], local: int, asked: frozenset, cap: int) -> int:
+    """The sentence start, or (for a sentence longer than ``cap``) the clause of the window; past leading clauses that
+    only restate the question."""
+    s0, e0 = sentence
+    clauses = list(split_spans(text, CLAUSE_ENDS, s0, e0))
+    if e0 - s0 > cap:  # a long sentence: begin at the window's clause
+        clauses = [c for c in clauses if c[1] > local] or clauses[-1:]
+    while len(clauses) > 1 and _adds(text[clauses[0][0] : clauses[0][1]], asked) < 3:
+        clauses.pop(0)
+    return clauses[0][0]
+
+
+def _end_in_sentence(text: str, start: int, e0: int, at_least: int, cap: int) -> int:
+    """The sentence end, or the last clause end within ``cap`` characters (never short of ``at_least``)."""
+    if e0 - start <= cap:
+        return e0
+    end = None
+    for s, e in split_spans(text, CLAUSE_ENDS, start, e0):
+        if e - start > cap and end is not None and end > at_least:
+            break
+        end = e
+    return end or e0
+
+
+def _run_on(text: str, sentences: list, i: int, s0: int, start: int, end: int, cap: int,
+            series: str | None) -> tuple[int, int]:
+    """Grow the span over the sentences after ``i`` while they continue the same answer; (last index, end)."""
+    last = i
+    # an enumeration already begun inside the span ("疫情期间，一是…") is followed to its further items
+    inner = next((k for cs, ce in split_spans(text, CLAUSE_ENDS, start, end)
+                  if (k := item_kind(text[cs:ce])) is not None and k != series), None)
+    opened = inner is not None or text[end : end + 1] in "：:" or any(
+        announces(text[cs:ce]) or text[ce : ce + 1] in "：:" for cs, ce in split_spans(text, CLAUSE_ENDS, s0, end))
+    for k in range(i + 1, len(sentences)):
+        s, e = sentences[k]
+        piece = text[s:e]
+        gap = text[end:s]
+        kind = item_kind(piece)
+        if e - start > cap and k > i + 1 or piece.rstrip("”」\"' ").endswith(("？", "?")):
+            break  # the cap, or a question (the next entry of a question-and-answer notice)
+        if kind is not None:
+            if kind == series:
+                break  # the window sits in one item of a series: its next item is the next topic
+            if inner is None and not opened and is_heading(piece):
+                break  # a heading right after the answer, not announced by it: a new topic
+            if inner is not None and kind != inner and is_heading(piece):
+                break  # a heading of another level than the enumeration being followed
+            inner, opened = inner or kind, True
+        elif "\n" in gap and not opened:
+            break  # a new paragraph that is not an item of an announced enumeration
+        elif inner is not None and text[end - 1] == "。":
+            break  # a full sentence after the items: the enumeration is over
+        if e - start > cap:  # the first sentence after the anchor: take it clause by clause
+            e = _end_in_sentence(text, s, e, s, cap - (s - start))
+            if e - start > cap:
+                break
+        last, end = k, e
+        opened = opened or text[e : e + 1] in "：:"
+    return last, end
+
+
+def _items(text: str, sentences: list, start: int, end: int) -> list[tuple[int, int]]:
+    """The span cut at its sentence and item boundaries (one citation each); a single span when it holds no
+    enumeration."""
+    pieces = [(max(s, start), min(e, end)) for s, e in sentences if e > start and s < end]
+    if len(pieces) < 2:
+        return [(start, end)]
+    return pieces
+
+
+def _continues(text: str, before: tuple[int, int], after: tuple[int, int]) -> bool:
+    """Whether ``after`` is the next ；-separated item of the run ``before`` is in (same paragraph, not a heading)."""
+    gap = text[before[1] : after[0]]
+    return ("；" in gap or ";" in gap) and "\n" not in gap and not is_heading(text[before[0] : before[1]])
+
+
+def _asked_chars(question: str) -> frozenset:
+    return frozenset(ch for ch in question if _CONTENT.match(ch))
+
+
+def _adds(text: str, asked: frozenset) -> int:
+    """How many content characters ``text`` has that the question does not (function characters aside)."""
+    return sum(1 for ch in text if _CONTENT.match(ch) and ch not in asked and ch not in _FUNCTION_CHARS)

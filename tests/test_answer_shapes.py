@@ -1,0 +1,205 @@
+"""Answer shapes and span selection: table-driven over the question words and the clause structures of notices.
+
+The passages are written for these tests in the style of policy notices (not taken from the dev set).
+"""
+import pytest
+
+from assistant.answering.question import analyze
+from assistant.answering.shape import announces, is_heading, item_kind, shape_of
+from assistant.answering.span_select import select_spans
+from assistant.types import Chunk, Evidence, Hit
+
+SHAPES = [
+    ("某市对受疫情影响的小微企业有哪些扶持措施？", "measure"),
+    ("企业如何申请稳岗返还？", "measure"),
+    ("社保费缓缴怎么办理？", "measure"),
+    ("市税务局采取了什么措施保障办税？", "measure"),
+    ("该通知对复工企业提出了什么要求？", "measure"),
+    ("申请一次性吸纳就业补助需要满足什么条件？", "condition"),
+    ("哪些情形可以延期申报？", "condition"),
+    ("哪个部门负责受理投诉？", "entity"),
+    ("由谁承担隔离费用？", "entity"),
+    ("补贴资金主要用于哪些方面？", "list"),
+    ("停诊的科室包括哪几个？", "list"),
+    ("申报期限延长到什么时候？", "date"),
+    ("零收费政策的执行期限是怎样的？", "date"),
+    ("逾期申报是否会被处罚？", "yesno"),
+    ("外地车辆能否进入本市？", "yesno"),
+    ("“非接触式”办税是什么？", "definition"),
+    ("热线电话是多少？", "figure"),
+    ("共拨付资金多少亿元？", "figure"),
+    ("绿色通道是协调哪几个部门开辟的？", "entity"),
+    ("How many cases were handled?", "figure"),
+    ("Which measures were taken?", "list"),
+]
+
+
+@pytest.mark.parametrize("question,shape", SHAPES)
+def test_shape_of_question(question, shape):
+    assert shape_of(analyze(question)) == shape
+
+
+@pytest.mark.parametrize("text,kind,heading", [
+    ("一是办理好出行登记", "shi", False),
+    ("二要加快项目开工", "shi", False),
+    ("四、实施援企稳岗政策。", "dun", True),
+    ("（十八）依法加强权益保障。", "paren", True),
+    ("（3）肺功能检测", "paren_digit", True),
+    ("4.补贴小微企业研发成本。", "digit", True),
+    ("2020年1月1日起执行", None, False),
+    ("3.5亿元用于补助", None, False),
+    ("①线上办理", "circled", True),
+    ("四、实施援企稳岗政策，疫情期间返还失业保险费", "dun", False),
+])
+def test_item_marks_and_headings(text, kind, heading):
+    assert item_kind(text) == kind
+    assert is_heading(text) == heading
+
+
+@pytest.mark.parametrize("text,expected", [("具体包括", True), ("现公布如下：", True), ("即", True), ("开辟绿色通道", False)])
+def test_announcing_clauses(text, expected):
+    assert announces(text) == expected
+
+
+def _window(text: str, needle: str) -> Evidence:
+    """The evidence window over ``needle`` (its clause) inside its sentence, as the answerer scores it."""
+    chunk = Chunk("notice.txt", 100, 100 + len(text), text)
+    s = text.index(needle)
+    e = s + len(needle)
+    sent_s = max(text.rfind(ch, 0, s) for ch in "。；\n") + 1
+    ends = [i for i in (text.find(ch, e) for ch in "。；\n") if i >= 0]
+    sent_e = min(ends) + 1 if ends else len(text)
+    return Evidence(Hit(chunk, 1.0), 100 + s, 100 + e, 0, (100 + sent_s, 100 + sent_e))
+
+
+NOTICE = (
+    "关于支持企业复工复产的若干措施\n"
+    "三、减轻企业负担。对受疫情影响的中小企业，一是减免房租，二是缓缴社会保险费；三是给予贷款贴息。\n"
+    "四、优化政务服务。市政务服务中心开通网上办理渠道，企业可通过“一网通办”平台提交材料。\n"
+    "五、加强组织保障。各区要压实责任。"
+)
+CONDITIONS = (
+    "（二）吸纳就业补助。\n"
+    "对生产防疫物资的企业，在疫情期间新招用员工的，按每人1000元给予一次性补助。\n"
+    "（三）稳岗返还。不裁员的参保企业，返还上年度失业保险费的50%。"
+)
+ITEMS = (
+    "为做好疫情防控，市卫健委要求：一是加强发热门诊管理，严格预检分诊；二是落实隔离观察措施；"
+    "三是做好医务人员防护。会议还研究了其他事项。"
+)
+SPANS = [
+    # the window restates the subject; the measures follow in the same sentence and its ；-items
+    ("中小企业有哪些减负措施？", NOTICE, "对受疫情影响的中小企业",
+     ["对受疫情影响的中小企业，一是减免房租，二是缓缴社会保险费", "三是给予贷款贴息。"], "四、优化"),
+    # a heading that only names the topic: the answer is the sentence under it, and stops at the next heading
+    ("吸纳就业补助有何规定？", CONDITIONS, "（二）吸纳就业补助",
+     ["对生产防疫物资的企业，在疫情期间新招用员工的，按每人1000元给予一次性补助。"], "稳岗返还"),
+    # an announced enumeration runs across its items and stops at the next topic
+    ("市卫健委对疫情防控提出了什么要求？", ITEMS, "市卫健委要求",
+     ["一是加强发热门诊管理，严格预检分诊", "二是落实隔离观察措施", "三是做好医务人员防护。"],
+     "其他事项"),
+    # a fact question keeps to its sentence
+    ("企业通过什么平台提交材料？", NOTICE, "企业可通过“一网通办”平台提交材料",
+     ["市政务服务中心开通网上办理渠道，企业可通过“一网通办”平台提交材料。"], "五、"),
+]
+
+
+@pytest.mark.parametrize("question,text,needle,expected,absent", SPANS)
+def test_span_selection(question, text, needle, expected, absent):
+    spans = select_spans(analyze(question), _window(text, needle))
+    quotes = [e.text for e in spans]
+    assert quotes == expected
+    for e in spans:  # verbatim slices of the passage, one per item
+        assert text[e.start - 100 : e.end - 100] == e.text
+        assert e.citation().quote == e.text
+    assert all(absent not in q for q in quotes)
+
+
+def test_the_next_item_of_the_windows_series_is_the_next_topic():
+    text = "一要加快企业复工。开展精准帮扶，优化审批程序，确保3月份全面复工。二要整改突出问题。"
+    spans = select_spans(analyze("如何加快企业复工？"), _window(text, "一要加快企业复工"))
+    assert [e.text for e in spans] == ["开展精准帮扶，优化审批程序，确保3月份全面复工。"]
+
+
+def test_long_answers_are_capped_at_a_clause_boundary():
+    clause = "对符合条件的企业给予补贴"
+    text = "企业可享受以下支持：" + "，".join(f"{clause}{i}" for i in range(40)) + "。"
+    spans = select_spans(analyze("企业可享受哪些支持？"), _window(text, "企业可享受以下支持"))
+    total = sum(len(e.text) for e in spans)
+    assert 100 < total <= 230
+    assert spans[-1].text.endswith(tuple("0123456789"))  # ends at a clause, not mid-word
+
+
+NOTICE_FILE = (
+    "某市人力资源和社会保障局关于支持企业稳定就业的通知\n"
+    "各区人力资源和社会保障局：\n"
+    "为减轻疫情对企业的影响，现就有关事项通知如下。\n"
+    "一、稳岗返还。对不裁员或少裁员的参保企业，返还其上年度实际缴纳失业保险费的50%；"
+    "对受疫情影响面临暂时性生产经营困难的企业，返还标准按6个月的当地月人均失业保险金确定；"
+    "对30人以下的小微企业，参照困难企业标准执行。\n"
+    "二、就业补助。对新招用员工的防疫物资生产企业，按每人1000元给予一次性吸纳就业补助。\n"
+    "三、办理渠道。企业可通过网上办事大厅、手机客户端等线上渠道申请，无需到窗口办理。\n"
+    "某市人力资源和社会保障局\n2020年2月10日\n"
+)
+
+
+@pytest.fixture
+def notice_assistant(fake_settings, tmp_path):
+    from assistant.assistant import Assistant
+
+    path = tmp_path / "notice.txt"
+    path.write_text(NOTICE_FILE, encoding="utf-8")
+    assistant = Assistant(fake_settings)
+    assert assistant.index([path]).ok
+    return assistant, NOTICE_FILE
+
+
+def test_measure_question_quotes_the_measures_one_citation_per_item(notice_assistant):
+    assistant, text = notice_assistant
+    answer = assistant.ask("稳岗返还有哪些措施？")
+    assert not answer.refused
+    assert len(answer.citations) == 3  # the three ；-separated measures, each cited
+    for c in answer.citations:
+        assert text[c.start : c.end] == c.quote
+    assert "50%" in answer.text and "6个月" in answer.text and "30人以下" in answer.text
+    assert "就业补助" not in answer.text  # stops at the next heading
+    assert answer.text.splitlines()[0].endswith("[1]") and len(answer.text.splitlines()) == 3
+
+
+def test_heading_subject_is_followed_by_its_body_not_the_signature(notice_assistant):
+    assistant, _text = notice_assistant
+    answer = assistant.ask("企业通过哪些渠道申请？")
+    assert "网上办事大厅" in answer.text
+    assert "2020年2月10日" not in answer.text
+
+
+def test_list_answers_render_as_lists_with_their_markers(notice_assistant):
+    from assistant.records import list_items
+    from assistant.interfaces.ui.exports import answer_markdown
+    from assistant.interfaces.ui.render import render_answer
+
+    assistant, _text = notice_assistant
+    answer = assistant.ask("稳岗返还有哪些措施？")
+    html = render_answer(answer)
+    assert '<ul class="answer-list">' in html and html.count("<li>") >= 3 + len(answer.citations)
+    md = answer_markdown(answer)
+    assert md.count("\n- ") >= 3 and "[3]" in md
+    assert list_items("行政应诉案件17件[1]") == []  # a one-line answer stays text
+    assert list_items("一是…[1]\n没有编号的一行") == []
+
+
+def test_llm_prompt_asks_for_the_measure_itself_one_item_a_line():
+    from assistant.answering.prompts import PromptBook, as_text
+
+    text = as_text(PromptBook().answer_messages("稳岗返还有哪些措施？", ["对不裁员的企业返还失业保险费。"]))
+    assert "措施或条件本身" in text and "每项一行" in text
+    assert "稳岗返还有哪些措施？" in text
+
+
+
+def test_grounding_keeps_each_supported_item_of_a_list(llm_assistant, llm):
+    llm.enqueue("行政应诉案件17件[1]\n火星基地建设取得突破[1]\n行政机关负责人出庭应诉率100%[1]")
+    answer = llm_assistant.ask("示范区行政应诉工作有哪些情况？")
+    assert "火星" not in answer.text  # the unsupported item is dropped
+    assert "17件" in answer.text and "100%" in answer.text  # each supported item is kept, with its citation
+    assert len(answer.citations) == 2
