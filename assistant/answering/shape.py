@@ -14,12 +14,11 @@ The word lists are data (``assistant/data/answer_shapes.toml``), loaded once her
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from assistant.answering.question import Question, analyze  # noqa: F401  (analyze: the doctests)
+from assistant.zh.rules import data_file
 
 SHAPES = ("figure", "date", "entity", "list", "measure", "condition", "yesno", "definition", "fact")
 # shapes whose answer may run across clauses, sentences and enumeration items
@@ -46,7 +45,7 @@ class ShapeRules:
 @lru_cache(maxsize=1)
 def rules() -> ShapeRules:
     """The shape patterns and clause marks, read once from the package data."""
-    raw = tomllib.loads(resources.files("assistant").joinpath("data/answer_shapes.toml").read_text(encoding="utf-8"))
+    raw = data_file("answer_shapes.toml")
     shapes, marks = raw["shapes"], raw["marks"]
     unknown = [name for name in raw["order"] if name not in SHAPES or name not in shapes]
     if unknown:
