@@ -29,7 +29,8 @@ def test_batches_go_out_several_at_a_time_and_come_back_in_order():
         batches = [r for r in server.requests if len(r["input"]) > 1 or r["input"][0] in TEXTS]
     assert vectors.shape == (50, 64) and vectors.dtype == np.float32
     np.testing.assert_allclose(vectors, server.vectors(TEXTS, "passage"), atol=1e-6)
-    assert [len(r["input"]) for r in batches] == [8] * 6 + [2]
+    # several requests are in flight, so they may arrive in any order; the vectors come back in order (above)
+    assert sorted(len(r["input"]) for r in batches) == [2] + [8] * 6
     assert all(r["input_type"] == "passage" for r in batches)
     assert server.max_in_flight >= 2  # several requests in flight
     assert embedder.model_id == "fake-remote" and embedder.dim == 64 and embedder.mode == "input_type"

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from assistant.answering.scope_words import (  # noqa: F401  (re-exported: the one place callers import from)
     _BASE_RELATIVE, _BASE_YEAR, _FIVE_YEAR, _NAMED_DOC, _NAMED_DOC_EN, coverage_groups, is_scope_phrase,
-    is_statement, modifiers_in, regions_in, terms, years_in, _region_stem,
+    is_statement, modifiers_in, region_conflict, regions_in, terms, years_in, _region_stem,
 )
 from assistant.zh.rules import YEAR_DIGITS
 
@@ -328,7 +328,7 @@ def check(q: Scope, ev) -> Miss | None:
         return Miss("modality", _MODALITY_ZH[q.modality], _MODALITY_ZH[s.modality], chunk.source)
     context = " ".join((chunk.title or "", chunk.section or "", sentence, chunk.source or ""))
     for region in q.regions:
-        if region not in context and _region_stem(region) not in context:
+        if region not in context and _region_stem(region) not in context and region_conflict(chunk, context):
             return Miss("region", region, "", chunk.source)
     miss = _modifier_miss(q.modifiers, (chunk.section or "") + " " + sentence)
     if miss:

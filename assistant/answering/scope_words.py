@@ -39,6 +39,7 @@ def is_statement(text: str) -> bool:
     return not re.search(r"[？?]|多少|几[个项次件人]|什么|哪|是否|吗|\b(?:how|what|which|who|when|where|why)\b", text, re.I)
 
 
+@lru_cache(maxsize=8192)
 def regions_in(text: str) -> tuple[str, ...]:
     """Place names a question is about: jieba's place tags and words ending in a place suffix (丙县, 示范区)."""
     t = terms()
@@ -112,3 +113,9 @@ def coverage_groups(text: str, groups):
 def is_scope_phrase(word: str) -> bool:
     """A noun that only frames the scope: a scope word with at most two characters besides (控制目标, 实际数)."""
     return any(w in word and len(word) - len(w) <= 2 for w in terms()["scope_words"] if len(w) >= 2)
+
+
+def region_conflict(chunk, context: str) -> bool:
+    """A report speaks for its own area, so one that does not name the asked region is out of scope; a notice or
+    news item often names its region only in its header, so it is out of scope only when it names another one."""
+    return getattr(chunk, "kind", "") == "report" or bool(regions_in(context))
