@@ -68,7 +68,6 @@ def store_dir(size: int) -> Path:
 
 def build(size: int) -> dict:
     """Index laws files until ``size`` chunks (kept when already built)."""
-    from assistant.chunking import chunk_document
     from assistant.config import Settings
     from assistant.indexing.embedders import make_embedder
     from assistant.ingest import IngestError, load_document

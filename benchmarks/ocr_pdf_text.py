@@ -16,7 +16,6 @@ Accuracy: 1 − (max(len a, len b) − matched characters) / len(source), after 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import platform
 import sys

@@ -79,7 +79,7 @@ def layout(paragraphs: list[str], title: str | None = None) -> list[list[tuple[i
 
 def render_page(items, number: int, seed: int, degrade: bool = True):
     """One page image (grey scale) with its header and page number, then rotated, blurred and speckled."""
-    from PIL import Image, ImageDraw, ImageFilter
+    from PIL import Image, ImageDraw
 
     image = Image.new("L", PAGE, 255)
     draw = ImageDraw.Draw(image)

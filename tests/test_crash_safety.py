@@ -14,7 +14,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 
 from tests.conftest import ROOT, SAMPLE
 

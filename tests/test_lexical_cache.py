@@ -1,7 +1,6 @@
 """The BM25 index saved beside the Chroma folder: reloaded by a new process with identical results, never stale."""
 from __future__ import annotations
 
-import pytest
 
 from assistant.indexing import lexical_cache
 from assistant.assistant import Assistant

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.indexing.embedders import base as embedders_base
 from assistant.indexing.embedders import sentence_transformer as embedding
 from assistant.indexing.embedders import SentenceTransformerEmbedder
 
@@ -22,7 +23,7 @@ class CountingModel:
 
 
 def test_repeated_query_is_embedded_once(monkeypatch):
-    monkeypatch.setattr(embedding, "QUERY_CACHE_SIZE", 2)
+    monkeypatch.setattr(embedders_base, "QUERY_CACHE_SIZE", 2)
     emb = SentenceTransformerEmbedder()
     emb._model = model = CountingModel()
     first = emb.embed_query("出庭应诉率是多少")

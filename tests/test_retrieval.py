@@ -1,6 +1,5 @@
 import hashlib
 
-from assistant.chunking import chunk_document
 from assistant.indexing.embedders import FakeEmbedder
 from assistant.indexing.indexer import Indexer
 from assistant.retrieval.retriever import Retriever, SearchFilters

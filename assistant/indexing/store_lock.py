@@ -47,7 +47,7 @@ def holders(folder: str | os.PathLike) -> list[int]:
     found = []
     for line in sorted(lines, key=lambda x: " writer" not in x):
         pid = line.split(" ", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and int(pid) not in found and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and int(pid) not in found and process_alive(int(pid)):
             found.append(int(pid))
     return found
 
@@ -58,7 +58,8 @@ def holder(folder: str | os.PathLike) -> int | None:
     return found[0] if found else None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of that id runs (one of another user counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -20,6 +20,7 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Sequence
 
+from assistant.indexing.store_lock import process_alive
 from assistant.types import FileOutcome, UploadResult
 
 UPLOAD_DIRNAME = "uploads"
@@ -157,18 +158,9 @@ def clean_incoming(settings) -> list[str]:
         if not entry.name.startswith(INCOMING_PREFIX) or not entry.is_dir() or entry.is_symlink():
             continue
         pid = entry.name[len(INCOMING_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and (int(pid) == os.getpid() or _alive(int(pid))):
+        if pid.isdigit() and (int(pid) == os.getpid() or process_alive(int(pid))):
             continue
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry.name)
     return removed
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True

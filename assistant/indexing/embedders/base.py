@@ -33,3 +33,20 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
+def cached_query(embedder, text: str) -> np.ndarray:
+    """``embedder.embed_queries([text])[0]`` through its small LRU cache of recent question vectors (a question is
+    embedded by the retriever and again by the answerer or verifier). A copy is returned, so callers cannot change the
+    cached vector. The embedder holds ``_lock`` and ``_query_cache`` (an OrderedDict)."""
+    with embedder._lock:
+        cached = embedder._query_cache.get(text)
+        if cached is not None:
+            embedder._query_cache.move_to_end(text)
+            return cached.copy()
+    vector = embedder.embed_queries([text])[0]
+    with embedder._lock:
+        embedder._query_cache[text] = vector.copy()
+        while len(embedder._query_cache) > QUERY_CACHE_SIZE:
+            embedder._query_cache.popitem(last=False)
+    return vector

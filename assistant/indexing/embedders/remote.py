@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import EmbeddingEndpointError
+from assistant.indexing.embedders.base import cached_query
 
 INPUT_TYPES = ("auto", "input_type", "prefix", "none")
 E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
 PROBE_TEXT = "行政机关负责人出庭应诉率"
-QUERY_CACHE_SIZE = 512
 RETRY_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
 MAX_BACKOFF = 10.0
 
@@ -140,17 +140,7 @@ class RemoteEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query's vector; recent ones are kept (a question is embedded by the retriever and the answerer)."""
-        with self._lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached.copy()
-        vector = self.embed_queries([text])[0]
-        with self._lock:
-            self._query_cache[text] = vector.copy()
-            while len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+        return cached_query(self, text)
 
     def _embed(self, texts: list[str], kind: str) -> np.ndarray:
         self._settle()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 import numpy as np
 from assistant.indexing.embedders.base import (
-    DEFAULT_ALIASES, DEFAULT_NAME, E5_PROMPTS, QUERY_CACHE_SIZE,
+    DEFAULT_ALIASES, DEFAULT_NAME, E5_PROMPTS, cached_query,
 )
 from assistant.errors import ModelNotAvailableError
 from assistant.indexing.embedders.default_model import resolve_model
@@ -91,17 +91,7 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         """One query's vector; the last few hundred are kept, as one question is embedded by the retriever and
         again by the answerer or verifier (a copy is returned, so callers cannot change the cached vector)."""
-        with self._lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached.copy()
-        vector = self.embed_queries([text])[0]
-        with self._lock:
-            self._query_cache[text] = vector.copy()
-            while len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+        return cached_query(self, text)
 
     def _encode(self, encode: Callable[..., np.ndarray], texts: list[str], prompt: str) -> np.ndarray:
         if not texts:
