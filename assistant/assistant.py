@@ -261,16 +261,12 @@ class Assistant:
         """AnswerUpdate records: checked partial answers while the LLM writes, the final answer last (done=True)."""
         from dataclasses import replace
 
-        from assistant.answering.chat import rewrite_question
         from assistant.answering.llm_answer import AnswerUpdate
 
         started = time.perf_counter()
         question = self.check_question(question)
         self.indexer.check()
-        standalone = question
-        history = [t if isinstance(t, Turn) else Turn(**t) for t in (history or ())]
-        if history:
-            standalone = rewrite_question(question, history, self.llm, timeout=self.settings.llm_timeout)
+        standalone = self.standalone_question(question, history)
         shown = max(10, self.settings.top_k)
         # twice as many hits as are shown: when the first are out of the question's scope, the answerer looks further
         retrieval = self.retriever.retrieve(standalone, 2 * shown, filters)
