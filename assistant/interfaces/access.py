@@ -5,8 +5,8 @@ Both guard ``/api/*`` and ``/v1/*``; with neither configured the API is open (it
 >>> keys = api_keys_from_env({"ASSISTANT_API_KEYS": " k1, k2 ,"})
 >>> keys.check("k2"), keys.check("k3")
 (True, False)
->>> request_allowed("Bearer k1", None, keys), request_allowed(None, None, keys), request_allowed(None, None, None)
-(True, False, True)
+>>> bearer_token("Bearer k1"), bearer_token("Basic dTpw"), bearer_token(None)
+('k1', None, None)
 """
 from __future__ import annotations
 
@@ -37,21 +37,10 @@ def api_keys_from_env(env: dict) -> ApiKeys | None:
 
 
 def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (None for another scheme or none); the API's guard checks it
+    against the keys, and Basic credentials against the login, with the login back-off for both."""
     scheme, _, token = (header or "").partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
-
-
-def request_allowed(header: str | None, credentials, keys: ApiKeys | None) -> bool:
-    """Whether an ``Authorization`` header passes: a configured key (Bearer) or the login (Basic)."""
-    if credentials is None and keys is None:
-        return True
-    if keys is not None and keys.check(bearer_token(header)):
-        return True
-    if credentials is not None:
-        from assistant.interfaces.security import basic_credentials
-
-        return credentials.check(basic_credentials(header))
-    return False
 
 
 def challenge_headers(credentials, keys: ApiKeys | None) -> dict:
