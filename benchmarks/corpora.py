@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,22 @@ def gov_reports_dir(target: Path | None = None, since: int | None = None) -> Pat
         if "决议" in record["title"] or not record.get("year") or (since and int(record["year"]) < since):
             continue
         path = target / gov_report_name(record["year"])
+        data = record["content"].encode("utf-8")
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+    return target
+
+
+def gov_records_dir(target: Path | None = None) -> Path:
+    """All 72 records of the reports file: the 52 full reports as above plus the 20 NPC resolutions on them, each
+    resolution written as ``<its title>.txt`` (the acceptance setting of the scope issue: every record indexed)."""
+    target = Path(target or CACHE / "gov_records")
+    gov_reports_dir(target)
+    for line in GOV_JSONL.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if "决议" not in record["title"] and record.get("year"):
+            continue
+        path = target / (re.sub(r"[\\/:*?\"<>|]", "_", record["title"]) + ".txt")
         data = record["content"].encode("utf-8")
         if not path.is_file() or path.read_bytes() != data:
             path.write_bytes(data)
