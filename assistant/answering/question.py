@@ -15,9 +15,11 @@ from assistant.zh.rules import COUNTED_UNITS
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _NUMBER_ASK_ZH = re.compile(r"多少|(?<!哪)几|百分之|比例|比重|比率|[^效]率[是为达]?(?:多少|几|$)|数量|总数|总量|规模|增长|增幅|下降|排名|第几")
+_FIGURE_NOUNS = r"(?:rate|ratio|number|percentage|share|total|amount|proportion|growth|count|size|level|figure|value|sum)s?"
 _NUMBER_ASK_EN = re.compile(
-    r"\bhow (?:many|much|often|long)\b|\bwhat (?:was|is|were|are) the (?:\w+ )*?(?:rate|number|percentage|share|"
-    r"total|amount|proportion|ratio|growth|count)\b|\bpercent|\brate\b|\bnumber of\b|\bgrowth\b|\brank",
+    r"\bhow (?:many|much|often|long|large|big|high|fast|low)\b|\bwhat (?:was|is|were|are) the (?:[\w-]+ )*?"
+    + _FIGURE_NOUNS + r"\b|\b(?:what|which) (?:[\w-]+ ){0,4}?" + _FIGURE_NOUNS + r"\b|\bpercent|\brate\b|\bnumber of\b"
+    r"|\bgrowth\b|\brank",
     re.I,
 )
 _LIST_ASK = re.compile(r"哪些|有什么|包括什么|包括哪|都有|几个方面|\bwhat are\b|\bwhich\b.*\b(?:areas|measures|problems|zones)\b|\blist\b", re.I)

@@ -12,20 +12,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from assistant.zh.rules import YEAR_DIGITS, data_file
+from assistant.zh.rules import YEAR as _YEAR, YEAR_DIGITS, data_file, years_in  # noqa: F401  (years_in re-exported)
 
 _NAMED_DOC = re.compile(r"(" + YEAR_DIGITS + r")\s*年(度)?(?:的)?([\u4e00-\u9fff]{0,14}?(?:报告|公报|决算|预算草案))")
 _NAMED_DOC_EN = re.compile(r"\b(" + YEAR_DIGITS + r")\s+((?:government\s+)?work\s+report|report)\b", re.I)
 _BASE_YEAR = re.compile(r"(?:比|较|从|自|与|同)\s*(" + YEAR_DIGITS + r")\s*年|(" + YEAR_DIGITS + r")\s*年(?:以来|相比|同期)")
-# a four-digit number is a year unless a unit or a decimal follows it (2000亿元, 2000多人, 2020.5)
-_YEAR = re.compile(r"(?<![\d.])(" + YEAR_DIGITS + r")(?![\d.]|\s*(?:[亿万千百余多]|元|人|件|个|吨|公里|千米|米|户|家|项|所|名|次|座|辆|斤|%|个百分点))")
 _BASE_RELATIVE = re.compile(r"(?:比|较|与|同|超过|高于|低于)(?:上年|去年|上一年)(?:同期)?|上年同期")
 _FIVE_YEAR = re.compile(r"[“\"]?(十[一二三四五]?五)[”\"]?(?:规划|时期|期间|计划)")
-
-
-def years_in(text: str) -> set[int]:
-    """The years a text names (not amounts such as 2000亿元)."""
-    return {int(y) for y in _YEAR.findall(text or "")}
 
 
 @lru_cache(maxsize=1)

@@ -63,6 +63,14 @@ class Retriever:
                 self._lexical = (version, chunks, index)
             return self._lexical[1], self._lexical[2]
 
+    def _sources(self, chunks: list[Chunk]) -> dict[str, Chunk]:
+        """One chunk per document (its title, year and metadata), kept while the chunk list is the same."""
+        cached = getattr(self, "_sources_of", None)
+        if cached is None or cached[0] is not chunks:
+            cached = (chunks, {c.source: c for c in chunks})
+            self._sources_of = cached
+        return cached[1]
+
     def invalidate(self) -> None:
         with self._lock:
             self._lexical = None
@@ -78,18 +86,29 @@ class Retriever:
             return Retrieval(query, ())
         filters = filters or SearchFilters()
         n = max(self.candidates, k)
-        dense = self.store.query(self.embedder.embed_query(query), n, filters.chroma_where())
+        vector = self.embedder.embed_query(query)
+        dense = self.store.query(vector, n, filters.chroma_where())
         chunks, bm25 = self.lexical()
         allowed = None if filters.empty else {i for i, c in enumerate(chunks) if filters.accepts(c)}
         q_tokens = lexical_query(query)
         lexical = [(chunks[i], s) for i, s in bm25.search(q_tokens, n, allowed)]
-        fused = self._fuse(dense, lexical, query, chunks)
+        extra = []
+        year_filter = _year_documents(query, self._sources(chunks), filters)
+        if year_filter is not None:
+            # the documents about the asked year: searched on their own too, so that a report's yearly phrases in
+            # fifty other reports do not crowd its own passages out of the candidates
+            m = max(k, self.candidates // 2)
+            extra.append([h.chunk for h in self.store.query(vector, m, year_filter.chroma_where())])
+            inside = {i for i, c in enumerate(chunks) if year_filter.accepts(c)}
+            extra.append([chunks[i] for i, _ in bm25.search(q_tokens, m, inside)])
+        fused = self._fuse(dense, lexical, query, chunks, extra)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused[: max(k, 20)])
         hits = self.legal.apply(query, fused, k, None if filters.empty else filters.accepts)
         return Retrieval(query, tuple(hits), bm25)
 
-    def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str, chunks: list[Chunk]) -> list[Hit]:
+    def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str, chunks: list[Chunk],
+              extra: list[list[Chunk]] = ()) -> list[Hit]:
         rows: dict[str, dict] = {}
         for rank, hit in enumerate(dense):
             rows[hit.chunk.id] = {"chunk": hit.chunk, "rrf": 1.0 / (self.rrf_k + rank + 1), "dense": hit.dense_score}
@@ -98,6 +117,10 @@ class Retriever:
             row = rows.setdefault(chunk.id, {"chunk": chunk, "rrf": 0.0, "dense": None})
             row["rrf"] += 1.0 / (self.rrf_k + rank + 1)
             row["lex"] = score / top_lex if top_lex else 0.0
+        for ranking in extra:
+            for rank, chunk in enumerate(ranking):
+                row = rows.setdefault(chunk.id, {"chunk": chunk, "rrf": 0.0, "dense": None})
+                row["rrf"] += 1.0 / (self.rrf_k + rank + 1)
         priors = self._document_priors(query, [r["chunk"] for r in rows.values()])
         unit = self.prior_weight / (self.rrf_k + 1)
         hits = [
@@ -128,6 +151,19 @@ class Retriever:
                 score += len(q_tokens & t_tokens) / len(q_tokens)
             priors[source] = score
         return priors
+
+
+def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilters) -> SearchFilters | None:
+    """The filters narrowed to the documents about a year the question names and the next year's (which reviews
+    it); None when it names no year, no document is about it, or every document is (nothing to narrow)."""
+    q_years = years_in(query)
+    if not q_years or filters.sources:
+        return None
+    wanted = q_years | {y + 1 for y in q_years}
+    about = sorted(s for s, c in sources.items() if document_years(c) & wanted and filters.accepts(c))
+    if not about or len(about) == len(sources):
+        return None
+    return replace(filters, sources=tuple(about))
 
 
 def document_years(chunk: Chunk) -> set[int]:

@@ -37,7 +37,8 @@ def alternation(items) -> str:
 
 
 YEAR_DIGITS = rules()["years"]["digits"]  # (?:19|20)\d{2}
-YEAR = re.compile(rf"(?<!\d)({YEAR_DIGITS})(?!\d)")  # a year standing alone (not part of a longer number)
+# a year stands alone (not part of a longer number) and no unit or decimal follows it (2000亿元, 2000多人, 2020.5)
+YEAR = re.compile(rf"(?<![\d.])({YEAR_DIGITS})(?![\d.]|\s*(?:[亿万千百余多]|元|人|件|个|吨|公里|千米|米|户|家|项|所|名|次|座|辆|斤|%|个百分点))")
 UNITS = alternation(words("units", "measure"))
 COUNTED_UNITS = alternation(words("units", "counted"))
 NATIONAL_BODIES = words("bodies", "national")
@@ -55,5 +56,9 @@ def qualifiers(position: str) -> dict[str, str]:
 
 
 def years_in(text: str) -> set[int]:
-    """The years 1900–2099 that ``text`` names as four-digit numbers."""
-    return {int(y) for y in YEAR.findall(text)}
+    """The years 1900–2099 that ``text`` names as four-digit numbers (not amounts such as 2000亿元).
+
+    >>> sorted(years_in("2000亿元，比2012年增长，2018 report"))
+    [2012, 2018]
+    """
+    return {int(y) for y in YEAR.findall(text or "")}
