@@ -288,3 +288,16 @@ def test_cli_llm_flag_takes_no_value_and_selects_the_local_model(monkeypatch):
     args = _parser().parse_args(["eval", "--llm", "--llm-backend", "openai", "--llm-url", "http://h/v1", "--qa", "x"])
     assert (_settings(args).llm_backend, _settings(args).llm_base_url) == ("openai", "http://h/v1")
     assert _settings(_parser().parse_args(["ask", "问"])).llm_backend is None
+
+
+def test_a_listed_answer_keeps_one_line_and_one_citation_per_item(llm_assistant, llm):
+    """Items the model writes as 一是… 二是… stay items: one line each, each with its own checked [n]."""
+    from assistant.records import list_items
+
+    llm.enqueue("一是严格落实行政机关负责人出庭应诉工作规定[1]。\n二是行政机关负责人出庭应诉率100%[1]。")
+    answer = llm_assistant.ask("示范区在行政应诉方面做了什么？")
+    items = list_items(answer.text)
+    assert len(items) == 2, answer.text
+    assert items[0].startswith("一是") and items[1].startswith("二是")
+    assert len(answer.citations) == 2 and "100%" in answer.citations[1].quote
+    _verbatim(llm_assistant, answer)

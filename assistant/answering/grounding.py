@@ -263,6 +263,12 @@ def _supporting_spans(clean: str, passages: list[Passage], question: str,
     return sorted(chosen, key=lambda x: (x[0].number, x[1]))
 
 
+def _is_item(text: str) -> bool:
+    from assistant.answering.shape import is_item
+
+    return is_item(text) or bool(re.match(r"[-*•·]\s*\S", text))
+
+
 # -- the checked answer -----------------------------------------------------------------------
 @dataclass
 class GroundedText:
@@ -272,6 +278,7 @@ class GroundedText:
     parts: list[str] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     checks: list[SentenceCheck] = field(default_factory=list)
+    items: list[bool] = field(default_factory=list)  # whether each kept part opens with an item mark (一是, 1., -)
 
     def add(self, check: SentenceCheck) -> str:
         """Record a check; for a kept sentence, the text it adds (with its markers), else ""."""
@@ -292,6 +299,7 @@ class GroundedText:
             tail = body[-1] + tail
             body = body[:-1].rstrip()
         marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+        self.items.append(_is_item(body))
         if self.language == "en":
             piece = f"{body} {marks}{tail or '.'}"
             piece = (" " if self.parts else "") + piece
@@ -302,6 +310,19 @@ class GroundedText:
 
     @property
     def text(self) -> str:
+        """The kept sentences; a list (two or more items: 一是…, （一）…, 1. …, - …) one item per line, each with
+        its own ``[n]``, so that it renders and exports as a list.
+
+        >>> g = GroundedText()
+        >>> for body, start in (("一是减免房租", 0), ("二是缓缴社保费", 9)):
+        ...     g.add(SentenceCheck(body + "。", (1,), True, 1.0, "", (Citation("a.txt", start, start + 6, body),)))
+        '一是减免房租[1]。'
+        '二是缓缴社保费[2]。'
+        >>> g.text
+        '一是减免房租[1]。\\n二是缓缴社保费[2]。'
+        """
+        if sum(self.items) >= 2:
+            return "\n".join(p.strip() for p in self.parts)
         return "".join(self.parts)
 
     @property
