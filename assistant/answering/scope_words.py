@@ -110,5 +110,18 @@ def is_scope_phrase(word: str) -> bool:
 
 def region_conflict(chunk, context: str) -> bool:
     """A report speaks for its own area, so one that does not name the asked region is out of scope; a notice or
-    news item often names its region only in its header, so it is out of scope only when it names another one."""
-    return getattr(chunk, "kind", "") == "report" or bool(regions_in(context))
+    news item often names its region only in its header, so it is out of scope only when it names another one.
+    A region it excepts ("除湖北省外的其他省份") is not the one it speaks for.
+
+    >>> from types import SimpleNamespace as NS
+    >>> region_conflict(NS(kind="notice"), "除湖北省外，其他省份可结合实际阶段性减免企业社会保险费")
+    False
+    >>> region_conflict(NS(kind="notice"), "湖北省可免征中小微企业养老保险单位缴费")
+    True
+    """
+    if getattr(chunk, "kind", "") == "report":
+        return True
+    return bool(regions_in(_EXCEPTED.sub("，", context)))
+
+
+_EXCEPTED = re.compile(r"除(?:了)?[^，,。；;：:]{1,24}?(?:以外|之外|外)")
