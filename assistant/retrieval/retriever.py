@@ -154,16 +154,32 @@ class Retriever:
 
 
 def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilters) -> SearchFilters | None:
-    """The filters narrowed to the documents about a year the question names and the next year's (which reviews
-    it); None when it names no year, no document is about it, or every document is (nothing to narrow)."""
-    q_years = years_in(query)
-    if not q_years or filters.sources:
+    """The filters narrowed to the documents that speak about what the question dates: the document it names, or,
+    for a year, the reports that review it (an outcome), plan it (a target) or either; None when it names neither,
+    no document is about it, or every document is (nothing to narrow)."""
+    from assistant.answering.scope import (claim_scope, document_scope, is_statement, names_document,
+                                           question_scope)
+
+    if filters.sources:
         return None
-    wanted = q_years | {y + 1 for y in q_years}
-    about = sorted(s for s, c in sources.items() if document_years(c) & wanted and filters.accepts(c))
-    if not about or len(about) == len(sources):
+    q = claim_scope(query) if is_statement(query) else question_scope(query)
+    if q.document is None and not q.years:
         return None
-    return replace(filters, sources=tuple(about))
+    outcome = q.modality == "outcome" or _asks_outcome(query)
+
+    def about(chunk: Chunk) -> bool:
+        if q.document is not None:
+            return names_document(q.document, chunk)
+        doc = document_scope(chunk)
+        if doc.review or doc.plan:
+            spoken = doc.review if outcome else doc.plan if q.modality == "target" else doc.years
+            return bool(spoken & q.years)
+        return bool(document_years(chunk) & (q.years | {y + 1 for y in q.years}))
+
+    chosen = sorted(s for s, c in sources.items() if filters.accepts(c) and about(c))
+    if not chosen or len(chosen) == len(sources):
+        return None
+    return replace(filters, sources=tuple(chosen))
 
 
 def document_years(chunk: Chunk) -> set[int]:
@@ -190,7 +206,14 @@ def _year_prior(q_years: set[int], chunk: Chunk, outcome: bool = False) -> float
 def _asks_outcome(query: str) -> bool:
     from assistant.answering.scope import claim_scope, is_statement, question_scope
 
-    scope = claim_scope(query) if is_statement(query) else question_scope(query)
+    from assistant.answering.question import analyze
+
+    if is_statement(query):
+        scope = claim_scope(query)
+    else:  # a dated figure question with no word of a target asks what happened, as a dated claim states it
+        scope = question_scope(query)
+        if scope.modality is None and scope.years and analyze(query).wants_number:
+            return scope.document is None
     return scope.modality == "outcome" and scope.document is None  # "2023年政府工作报告" is that year's report
 
 
