@@ -26,6 +26,7 @@ _LIST_ASK = re.compile(r"哪些|有什么|包括什么|包括哪|都有|几个�
 # A unit named right after the question word: 多少件, 几次, 多少场次 …
 _UNIT_AFTER_ASK = re.compile(r"(?:多少|几)(场次|人次|万元|亿元|个百分点|件|人|次|场|个|条|项|家|所|名|本|份|元|天|年|批|户|篇|期|宗|起|部|处)")
 _UNIT_NOUN = re.compile(rf"(?:多少|几)(?:{COUNTED_UNITS})([\u4e00-\u9fff]{{1,2}})")
+_QUESTION_PHRASE = re.compile(r"多长时间|多少时间|多长|多久|多大|多高|多远|何时|几时|什么时候|什么时间|哪一天|为什么|为何|怎么样|怎样|如何")
 _RANK_ASK = re.compile(r"第几|排名|排第|名次|位列|\brank|\bplace[ds]?\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b|(?<![A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 _EN_UNITS = [
@@ -78,7 +79,8 @@ def analyze(text: str) -> Question:
         wants_number = bool(_NUMBER_ASK_EN.search(text))
         units = [u for pattern, u in _EN_UNITS if pattern.search(text)]
         asks = max(1, len(re.findall(r"\bhow (?:many|much)\b", text, re.I)))
-    terms = sorted(set(tokenize(text)), key=lambda t: (-len(t), t))
+    # question phrases are not content (多长时间 would add 长时间 and 时间 as terms no answer carries)
+    terms = sorted(set(tokenize(_QUESTION_PHRASE.sub("，", text))), key=lambda t: (-len(t), t))
     groups = tuple((t,) for t in terms)
     if lang == "en":  # English questions over Chinese documents: match through the domain glossary
         from assistant.zh.glossary import english_terms, translate
