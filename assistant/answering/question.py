@@ -142,7 +142,10 @@ def lexical_query(text: str) -> list[str]:
     """BM25 tokens for a question; an English question also gets the Chinese terms its words stand for."""
     tokens = tokenize(text)
     if language_of(text) == "en":
+        from assistant.answering.scope_words import coverage_groups
         from assistant.zh.glossary import translate
 
-        tokens += tokenize(" ".join(alt for group in translate(text) for alt in group))
+        # the Chinese of the content words only: "the 2022 government work report" and "plan" are the scope,
+        # which the retriever and the answerer check; as words they would rank the report's every heading first
+        tokens += tokenize(" ".join(alt for group in coverage_groups(text, translate(text)) for alt in group))
     return tokens

@@ -97,6 +97,8 @@ def coverage_groups(text: str, groups):
     def keep(group) -> bool:
         if all(t in scope_set or _YEAR.fullmatch(t) for t in group):
             return False
+        if not chinese and any(t in scope_set for t in group):  # "plan" → 计划/规划/方案: the English word frames
+            return False
         return not chinese or any(t.lower() in low for t in group)  # English groups come from the glossary
 
     kept = [g for g in groups if keep(g)]

@@ -91,15 +91,15 @@ class Retriever:
         chunks, bm25 = self.lexical()
         allowed = None if filters.empty else {i for i, c in enumerate(chunks) if filters.accepts(c)}
         q_tokens = lexical_query(query)
+        narrowing = _year_documents(query, self._sources(chunks), filters)
         lexical = [(chunks[i], s) for i, s in bm25.search(q_tokens, n, allowed)]
         extra = []
-        year_filter = _year_documents(query, self._sources(chunks), filters)
-        if year_filter is not None:
+        for narrowed in narrowing:
             # the documents about the asked year: searched on their own too, so that a report's yearly phrases in
             # fifty other reports do not crowd its own passages out of the candidates
             m = max(k, self.candidates // 2)
-            extra.append([h.chunk for h in self.store.query(vector, m, year_filter.chroma_where())])
-            inside = {i for i, c in enumerate(chunks) if year_filter.accepts(c)}
+            extra.append([h.chunk for h in self.store.query(vector, m, narrowed.chroma_where())])
+            inside = {i for i, c in enumerate(chunks) if narrowed.accepts(c)}
             extra.append([chunks[i] for i, _ in bm25.search(q_tokens, m, inside)])
         fused = self._fuse(dense, lexical, query, chunks, extra)
         if self.reranker is not None:
@@ -153,33 +153,37 @@ class Retriever:
         return priors
 
 
-def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilters) -> SearchFilters | None:
-    """The filters narrowed to the documents that speak about what the question dates: the document it names, or,
-    for a year, the reports that review it (an outcome), plan it (a target) or either; None when it names neither,
-    no document is about it, or every document is (nothing to narrow)."""
+def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilters) -> list[SearchFilters]:
+    """The filters narrowed to the documents that speak about what the question dates: the document it names; for
+    a year, the reports that review it (an outcome) and those that plan it (a target), each on its own, both when
+    the question does not say which. Empty when it names neither, no document is about it, or every one is."""
     from assistant.answering.scope import (claim_scope, document_scope, is_statement, names_document,
                                            question_scope)
 
     if filters.sources:
-        return None
+        return []
     q = claim_scope(query) if is_statement(query) else question_scope(query)
-    if q.document is None and not q.years:
-        return None
-    outcome = q.modality == "outcome" or _asks_outcome(query)
+    if q.document is not None:
+        tests = [lambda c: names_document(q.document, c)]
+    elif q.years:
+        def speaks(part: str):
+            def test(c: Chunk) -> bool:
+                doc = document_scope(c)
+                if doc.review or doc.plan:
+                    return bool(getattr(doc, part) & q.years)
+                return bool(document_years(c) & (q.years | {y + 1 for y in q.years}))
+            return test
 
-    def about(chunk: Chunk) -> bool:
-        if q.document is not None:
-            return names_document(q.document, chunk)
-        doc = document_scope(chunk)
-        if doc.review or doc.plan:
-            spoken = doc.review if outcome else doc.plan if q.modality == "target" else doc.years
-            return bool(spoken & q.years)
-        return bool(document_years(chunk) & (q.years | {y + 1 for y in q.years}))
-
-    chosen = sorted(s for s, c in sources.items() if filters.accepts(c) and about(c))
-    if not chosen or len(chosen) == len(sources):
-        return None
-    return replace(filters, sources=tuple(chosen))
+        parts = {"outcome": ["review"], "target": ["plan"]}.get(q.modality or "", ["review", "plan"])
+        tests = [speaks(p) for p in parts]
+    else:
+        return []
+    out = []
+    for test in tests:
+        chosen = sorted(s for s, c in sources.items() if filters.accepts(c) and test(c))
+        if chosen and len(chosen) < len(sources):
+            out.append(replace(filters, sources=tuple(chosen)))
+    return out
 
 
 def document_years(chunk: Chunk) -> set[int]:
