@@ -18,7 +18,7 @@ def split_spans(text: str, ends: str, start: int = 0, stop: int | None = None, k
     stop = len(text) if stop is None else stop
     pos = start
     for i in range(start, stop):
-        if text[i] in ends:
+        if text[i] in ends and not _thousands(text, i):
             s, e = trim(text, pos, i + 1 if text[i] in keep else i)
             if s < e:
                 yield s, e
@@ -26,6 +26,21 @@ def split_spans(text: str, ends: str, start: int = 0, stop: int | None = None, k
     s, e = trim(text, pos, stop)
     if s < e:
         yield s, e
+
+
+_DIGIT = frozenset("0123456789０１２３４５６７８９")
+
+
+def _thousands(text: str, i: int) -> bool:
+    """A comma between digits that sets off three more (６，１４１，３９１，０００元) groups thousands: no clause end.
+
+    >>> ["国防费支出为６，１４１，３９１，０００元，占总支出"[s:e] for s, e in split_spans("国防费支出为６，１４１，３９１，０００元，占总支出", "，")]
+    ['国防费支出为６，１４１，３９１，０００元', '占总支出']
+    """
+    if text[i] not in "，," or i == 0 or text[i - 1] not in _DIGIT:
+        return False
+    group = text[i + 1 : i + 5]
+    return len(group) >= 3 and all(c in _DIGIT for c in group[:3]) and (len(group) == 3 or group[3] not in _DIGIT)
 
 
 def trim(text: str, s: int, e: int) -> tuple[int, int]:
