@@ -92,6 +92,8 @@ class Retriever:
         allowed = None if filters.empty else {i for i, c in enumerate(chunks) if filters.accepts(c)}
         q_tokens = lexical_query(query)
         narrowing = _year_documents(query, self._sources(chunks), filters)
+        if narrowing:  # the year is searched through the documents about it, not as a word of their headings
+            q_tokens = [t for t in q_tokens if not (t.isdigit() and years_in(t))] or q_tokens
         lexical = [(chunks[i], s) for i, s in bm25.search(q_tokens, n, allowed)]
         extra = []
         for narrowed in narrowing:
