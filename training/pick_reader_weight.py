@@ -1,6 +1,6 @@
 """Pick ``Settings.reader_weight`` on the TUNING part of ncp_policy_dev (never the held-back part).
 
-    HF_HUB_OFFLINE=1 python training/pick_reader_weight.py --qa /tmp/ncp/gold_tune.jsonl --store /tmp/ncp-idx
+    PYTHONPATH=. HF_HUB_OFFLINE=1 python training/pick_reader_weight.py --qa /tmp/ncp/gold_tune.jsonl --store /tmp/ncp-idx
 
 Asks every question once with the reader route, recording each candidate's rules fit and reader score, then replays
 the choice for a grid of weights (0 = the rules alone) and prints answer accuracy and citation recall per weight over

@@ -1,6 +1,8 @@
 """Train the span reader (issue 20, route b): the top layers of the e5 encoder plus a start/end head, on CPU.
 
-    HF_HUB_OFFLINE=1 nice python training/train_reader.py --out assistant/data/reader   # ~15 CPU-minutes, 2 cores
+    PYTHONPATH=. HF_HUB_OFFLINE=1 nice python training/train_reader.py --cache /tmp/reader-cache.pt
+
+The checked-in weights: 1,263 windows, layer 11 + head, 2 epochs, 1,922 s wall on 2 shared cores (load 9-16).
 
 Data (seeded, written nowhere but the weights):
 
