@@ -57,7 +57,11 @@ class Assistant:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         # term weights come with each search (Retrieval.terms), not from whichever search ran last
-        return ExtractiveAnswerer(self.embedder, min_support=self.settings.answer_min_support)
+        from assistant.answering.reader import load_reader
+
+        s = self.settings
+        return ExtractiveAnswerer(self.embedder, min_support=s.answer_min_support, reader=load_reader(s),
+                                  reader_weight=s.reader_weight)
 
     @cached_property
     def llm(self):

@@ -46,6 +46,9 @@ class Settings:
     candidates: int = 50  # per retriever before fusion
     rrf_k: int = 60
     reranker: str | None = None  # a sentence-transformers CrossEncoder name or folder
+    span_route: str = "rules"  # "rules" (clause rules) | "reader" (+ the trained span reader; lost: BENCHMARKS.md)
+    reader_passages: int = 2  # passages the reader reads per question (latency: BENCHMARKS.md)
+    reader_weight: float = 1.0  # weight of the reader's span log-probability against the rules' fit
     answer_min_support: float = 0.3  # refusal threshold on the answer support score (calibrated: BENCHMARKS.md)
     max_question_chars: int = 2000
     max_file_bytes: int = 200 * 1024 * 1024  # larger files are refused before they are read

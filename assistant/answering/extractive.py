@@ -46,12 +46,16 @@ class ExtractiveAnswerer:
     """Answers by quoting the best-supported clauses of the top passages.
 
     ``idf`` weights question terms (rarer terms matter more); ``min_support`` is the refusal
-    threshold on the support score (see :meth:`support`), calibrated on the dev set.
+    threshold on the support score (see :meth:`support`), calibrated on the dev set. ``reader`` (optional) scores the
+    candidate spans of Chinese non-figure questions; refusals are decided before it and never by it.
     """
 
     def __init__(self, embedder=None, idf: Callable[[str], float] | None = None, min_support: float = 0.5,
-                 passages: int = 4, mentions: Callable[[str], bool] | None = None):
+                 passages: int = 4, mentions: Callable[[str], bool] | None = None, reader=None,
+                 reader_weight: float = 1.0):
         self.embedder = embedder
+        self.reader = reader  # a SpanReader (answering/reader.py) scores the candidate spans; None: the rules alone
+        self.reader_weight = reader_weight
         self.idf = idf or (lambda _t: 1.0)
         self.mentions = mentions  # does any indexed document use this word at all?
         self.min_support = min_support
@@ -186,7 +190,7 @@ class ExtractiveAnswerer:
         widened for list questions, and a second one when the question asks two things."""
         shape = shape_of(q)
         if q.language == "zh" and shape != "figure":
-            return choose_spans(q, shape, best, windows)
+            return choose_spans(q, shape, best, windows, self.reader, self.reader_weight)
         chosen = [_widen(best) if q.wants_list else best]
         if q.asks > 1:
             covered = set(_figures_units(best.text))

@@ -43,13 +43,49 @@ _DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY, _BOILERPLATE_PENALTY = 0.0, 5
 _GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS, _FOCUS_WEIGHT = 0.25, 30, 0.4, 0.15, 0.3
 
 
-def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
-    """The spans of the shortlisted window whose answer adds most of what ``q`` asks: its score, plus how much the
-    selected spans say beyond the question (a line that only repeats the subject, or a signature with a date, adds
-    nothing), plus whether they have the asked shape (a date for a date question, a body for an entity question)."""
+def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence], reader=None,
+                 reader_weight: float = 1.0) -> list[Evidence]:
+    """The spans of the shortlisted window whose answer fits ``q`` best (:func:`candidate_fits`); with a ``reader``
+    (:class:`assistant.answering.reader.SpanReader`) the fit adds ``reader_weight`` times the reader's log-probability
+    of its best span inside the candidate, over the candidates of the passages it reads."""
+    candidates = candidate_fits(q, shape, windows)
+    if not candidates:
+        return [best]
+    if reader is not None:
+        scored = reader_fits(q, candidates, reader, reader_weight)
+        if scored:
+            candidates = scored
+    return max(candidates, key=lambda c: c[0])[1]
+
+
+def reader_fits(q: Question, candidates: list[tuple[float, list[Evidence]]], reader,
+                weight: float) -> list[tuple[float, list[Evidence]]]:
+    """The candidates of the best-fitting ``reader.passages`` chunks, each fit plus the weighted reader score."""
+    chunks = []
+    for _fit, spans in sorted(candidates, key=lambda c: -c[0]):
+        if spans[0].chunk not in chunks:
+            chunks.append(spans[0].chunk)
+    chunks = chunks[: reader.passages]
+    read = reader.read(q.text, [c.text for c in chunks])
+    scores = {(c.source, c.start): r for c, r in zip(chunks, read)}
+    out = []
+    for fit, spans in candidates:
+        passage = scores.get((spans[0].chunk.source, spans[0].chunk.start))
+        if passage is not None:
+            c0 = spans[0].chunk.start
+            r = passage.best_within(spans[0].start - c0, spans[-1].end - c0)
+            if r > float("-inf"):
+                out.append((fit + weight * r, spans))
+    return out
+
+
+def candidate_fits(q: Question, shape: str, windows: list[Evidence]) -> list[tuple[float, list[Evidence]]]:
+    """(fit, spans) for each shortlisted window: its score, plus how much the selected spans say beyond the question
+    (a line that only repeats the subject, or a signature with a date, adds nothing), plus whether they have the asked
+    shape (a date for a date question, a body for an entity question)."""
     asked = _asked_chars(q.text)
     focus = focus_terms(q)
-    best_fit, chosen = None, [best]
+    out = []
     for w in windows:
         if w.coverage <= 0.0:
             continue  # zeroed: another year's document, or a required name missing
@@ -70,9 +106,8 @@ def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence
         pattern = _SHAPE_MARKS.get(shape)
         if pattern is not None and pattern.search(said):
             fit += _SHAPE_BONUS
-        if best_fit is None or fit > best_fit:
-            best_fit, chosen = fit, spans
-    return chosen
+        out.append((fit, spans))
+    return out
 
 
 def select_spans(q: Question, best: Evidence, shape: str | None = None) -> list[Evidence]:
