@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from assistant.indexing.lexical import BM25Index, tokenize
+from assistant.indexing.lexical import tokenize
+from assistant.indexing.lexical_store import LexicalIndex
 from assistant.answering.question import lexical_query
 from assistant.retrieval.legal_refs import LegalLookup
 from assistant.types import Chunk, Hit, Retrieval, SearchFilters  # noqa: F401  (SearchFilters re-exported)
@@ -23,12 +24,13 @@ _TITLE_NOISE = frozenset("关于 报告 工作 情况 年度 通知 决定 意�
 class Retriever:
     """Hybrid dense + BM25 retriever over one ChunkStore.
 
-    The BM25 index is built from the store on first use and rebuilt when the store changes; in embedded mode it is
-    saved beside the Chroma folder (lexical_cache.py), so other processes reload it instead of rebuilding.
+    The BM25 side is a :class:`LexicalIndex` (saved beside the Chroma folder in embedded mode): it follows the
+    store's writes document by document, and holds documents an indexing run has chunked but not yet embedded, so they
+    are found by BM25 before dense retrieval can find them.
     """
 
     def __init__(self, embedder, store, candidates: int = 50, rrf_k: int = 60, reranker=None, prior_weight: float = 0.5,
-                 legal: LegalLookup | None = None):
+                 legal: LegalLookup | None = None, lexical: LexicalIndex | None = None):
         self.embedder = embedder
         self.store = store
         self.candidates = candidates
@@ -36,7 +38,7 @@ class Retriever:
         self.reranker = reranker
         self.prior_weight = prior_weight
         self._lock = threading.Lock()
-        self._lexical: tuple[tuple[int, str], list[Chunk], BM25Index] | None = None
+        self._lexical = lexical  # opened on first use
         # "行政诉讼法第三条" → that article first; newest version of a law first
         self.legal = legal if legal is not None else LegalLookup(store)
 
@@ -46,26 +48,18 @@ class Retriever:
         return cls(embedder, store, settings.candidates, settings.rrf_k, reranker, legal=LegalLookup(store))
 
     # -- lexical side ---------------------------------------------------------------------
-    def lexical(self) -> tuple[list[Chunk], BM25Index]:
-        """The chunks and their BM25 index, rebuilt whenever any process changed the store."""
-        version = (self.store.count(), self.store.generation())
+    def lexical(self) -> LexicalIndex:
+        """The lexical index, brought up to date with what any process committed to the store."""
         with self._lock:
-            if self._lexical is None or self._lexical[0] != version:
-                from assistant.indexing import lexical_cache
-
-                cached = lexical_cache.load(self.store, version)
-                if cached is None:
-                    chunks = self.store.all_chunks()
-                    index = BM25Index.build([_lexical_text(c) for c in chunks])
-                    lexical_cache.save(self.store, version, chunks, index)
-                else:
-                    chunks, index = cached
-                self._lexical = (version, chunks, index)
-            return self._lexical[1], self._lexical[2]
+            if self._lexical is None:
+                self._lexical = LexicalIndex.for_store(self.store)
+        self._lexical.sync(self.store)
+        return self._lexical
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._lexical = None
+        """Another handle wrote to the store: the next search follows it (documents of a finished run settle)."""
+        if self._lexical is not None:
+            self._lexical.forget_run()
 
     # -- search ---------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
@@ -74,22 +68,23 @@ class Retriever:
 
     def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> Retrieval:
         """The ``k`` best chunks for ``query`` with the BM25 statistics the search used."""
-        if not query.strip() or self.store.count() == 0:
+        if not query.strip():
+            return Retrieval(query, ())
+        bm25 = self.lexical()  # documents still being embedded are here already; dense joins once their vectors are
+        stored = self.store.count()
+        if bm25.n == 0 and stored == 0:
             return Retrieval(query, ())
         filters = filters or SearchFilters()
         n = max(self.candidates, k)
-        dense = self.store.query(self.embedder.embed_query(query), n, filters.chroma_where())
-        chunks, bm25 = self.lexical()
-        allowed = None if filters.empty else {i for i, c in enumerate(chunks) if filters.accepts(c)}
-        q_tokens = lexical_query(query)
-        lexical = [(chunks[i], s) for i, s in bm25.search(q_tokens, n, allowed)]
-        fused = self._fuse(dense, lexical, query, chunks)
+        dense = self.store.query(self.embedder.embed_query(query), n, filters.chroma_where()) if stored else []
+        lexical = bm25.search(lexical_query(query), n, None if filters.empty else bm25.allowed(filters))
+        fused = self._fuse(dense, lexical, query)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused[: max(k, 20)])
         hits = self.legal.apply(query, fused, k, None if filters.empty else filters.accepts)
         return Retrieval(query, tuple(hits), bm25)
 
-    def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str, chunks: list[Chunk]) -> list[Hit]:
+    def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str) -> list[Hit]:
         rows: dict[str, dict] = {}
         for rank, hit in enumerate(dense):
             rows[hit.chunk.id] = {"chunk": hit.chunk, "rrf": 1.0 / (self.rrf_k + rank + 1), "dense": hit.dense_score}
@@ -156,11 +151,6 @@ def _asks_outcome(query: str) -> bool:
 
     scope = claim_scope(query) if is_statement(query) else question_scope(query)
     return scope.modality == "outcome" and scope.document is None  # "2023年政府工作报告" is that year's report
-
-
-def _lexical_text(chunk: Chunk) -> str:
-    """What BM25 indexes: the passage and the heading path it sits under."""
-    return chunk.section + "\n" + chunk.text if chunk.section_path else chunk.text
 
 
 def embedding_text(chunk: Chunk) -> str:
