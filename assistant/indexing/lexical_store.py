@@ -146,7 +146,12 @@ class LexicalIndex:
             self._docs[(source, content_hash)] = (doc, rows)
             if self._texts is not None:
                 self._texts[doc] = "\x00".join(lexical_text(c) for c in chunks).lower()
-            (self._mine.add if mine else self._mine.discard)((source, content_hash))
+            if mine:  # not committed yet: a process that finds this file after a kill must follow the store again
+                self._mine.add((source, content_hash))
+                self.synced = ""
+                self._db.execute("DELETE FROM meta WHERE key = 'synced'")
+            else:
+                self._mine.discard((source, content_hash))
 
     def _token_id(self, token: str) -> int:
         tid = self._vocab.get(token)

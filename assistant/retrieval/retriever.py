@@ -48,13 +48,18 @@ class Retriever:
         return cls(embedder, store, settings.candidates, settings.rrf_k, reranker, legal=LegalLookup(store))
 
     # -- lexical side ---------------------------------------------------------------------
-    def lexical(self) -> LexicalIndex:
-        """The lexical index, brought up to date with what any process committed to the store."""
+    def lexical_index(self) -> LexicalIndex:
+        """The lexical index as it is (opened on first use; the indexer writes chunked documents into it)."""
         with self._lock:
             if self._lexical is None:
                 self._lexical = LexicalIndex.for_store(self.store)
-        self._lexical.sync(self.store)
-        return self._lexical
+            return self._lexical
+
+    def lexical(self) -> LexicalIndex:
+        """The lexical index, brought up to date with what any process committed to the store."""
+        index = self.lexical_index()
+        index.sync(self.store)
+        return index
 
     def invalidate(self) -> None:
         """Another handle wrote to the store: the next search follows it (documents of a finished run settle)."""
