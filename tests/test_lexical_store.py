@@ -103,3 +103,18 @@ def test_postings_delete_updates_statistics():
     p.compact()
     assert {r for r, _ in p.search([1], 5)} == {0, 2}
     assert p.search([7], 5) == []
+
+
+def test_rankings_equal_bm25index_ties_included():
+    """Filled in document order (as a sync from the store is), the ranked lists equal BM25Index's, tie order too."""
+    docs = {f"d{i}.txt": _doc(f"d{i}.txt", PARAS[i::7][:6]) for i in range(7)}
+    docs["dup.txt"] = _doc("dup.txt", PARAS[:6])  # the same passages again: ties with d0/d1/...
+    lex = LexicalIndex.open(None)
+    for name in sorted(docs):
+        lex.add(name, f"h-{name}", docs[name])
+    chunks = [c for name in sorted(docs) for c in docs[name]]
+    index = BM25Index.build([lexical_text(c) for c in chunks])
+    for q in QUERIES:
+        want = [(chunks[i].id, s) for i, s in index.search(q, 20)]
+        got = [(c.id, s) for c, s in lex.search(q, 20)]
+        assert [i for i, _ in got] == [i for i, _ in want], q

@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -105,6 +106,7 @@ class LexicalIndex:
         return cls.open(path)
 
     def _load(self) -> None:
+        self._docs, self._texts = {}, None
         self._vocab = {t: i for i, t in self._db.execute("SELECT id, token FROM vocab")}
         docs = {i: (s, h) for i, s, h in self._db.execute("SELECT id, source, hash FROM docs")}
         rows, tokens, tfs = [], [], []
@@ -125,7 +127,7 @@ class LexicalIndex:
         """Index one document's chunks (its other versions are dropped). ``mine``: added by this process's indexing
         run before the store commits it, so :meth:`sync` keeps it meanwhile."""
         rows_data = [(c, Counter(tokenize(lexical_text(c)))) for c in chunks]  # jieba outside the lock
-        with self._lock:
+        with self._lock, self._transaction():
             for key in [k for k in self._docs if k[0] == source]:
                 self._drop(key)
             cur = self._db.execute("INSERT INTO docs (source, hash) VALUES (?, ?)", (source, content_hash))
@@ -153,6 +155,18 @@ class LexicalIndex:
             else:
                 self._mine.discard((source, content_hash))
 
+    @contextmanager
+    def _transaction(self):
+        """One SQLite transaction per document written (the caller holds the lock)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            self._load()  # the memory state follows the file again
+            raise
+        self._db.execute("COMMIT")
+
     def _token_id(self, token: str) -> int:
         tid = self._vocab.get(token)
         if tid is None:
@@ -162,7 +176,7 @@ class LexicalIndex:
 
     def remove(self, source: str) -> None:
         """Drop every version of ``source``."""
-        with self._lock:
+        with self._lock, self._transaction():
             for key in [k for k in self._docs if k[0] == source]:
                 self._drop(key)
 
@@ -190,9 +204,10 @@ class LexicalIndex:
             if version == self.synced:
                 return
             committed = store.committed()
-            for key in list(self._docs):
-                if committed.get(key[0]) != key[1] and key not in self._mine:
-                    self._drop(key)
+            with self._transaction():
+                for key in list(self._docs):
+                    if committed.get(key[0]) != key[1] and key not in self._mine:
+                        self._drop(key)
             self._mine -= {k for k in self._mine if committed.get(k[0]) == k[1]}
             pending = {s for s, _ in self._mine}
             missing = sorted(s for s, h in committed.items() if (s, h) not in self._docs and s not in pending)

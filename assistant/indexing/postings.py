@@ -132,15 +132,17 @@ class Postings:
         return rows[live], tfs[live]
 
     def search(self, tokens: list[int | None], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """Top ``k`` (row, score), best first (ties: lower row first); only rows where ``allowed`` is True if given.
+        """Top ``k`` (row, score), best first; only rows where ``allowed`` is True if given. Ties are ordered as
+        BM25Index orders them: by the first query token that reached the row, then by row.
 
         ``tokens`` are the query's distinct token ids in query order (None for a token no row has)."""
         if self.n == 0:
             return []
         scores = np.zeros(len(self._alive), dtype=np.float64)
+        first = np.full(len(self._alive), len(tokens), dtype=np.int32)  # the first query token that touched a row
         touched = np.zeros(len(self._alive), dtype=bool)
         avg = self.total_len / self.n or 1.0
-        for tok in tokens:
+        for place, tok in enumerate(tokens):
             if tok is None or tok >= len(self._df):
                 continue
             rows, tfs = self._postings(tok)
@@ -153,11 +155,12 @@ class Postings:
             norm = tf + self.k1 * (1 - self.b + self.b * self._length[rows] / avg)
             scores[rows] += self.idf(tok) * tf * (self.k1 + 1) / norm
             touched[rows] = True
+            first[rows] = np.minimum(first[rows], place)
         hit = np.flatnonzero(touched)
         if len(hit) > k:
             cut = np.partition(-scores[hit], k - 1)[k - 1]
             hit = hit[-scores[hit] <= cut]
-        order = np.lexsort((hit, -scores[hit]))[:k]
+        order = np.lexsort((hit, first[hit], -scores[hit]))[:k]
         return [(int(hit[i]), float(scores[hit[i]])) for i in order]
 
     @property
