@@ -218,7 +218,7 @@ class Assistant:
         from assistant.answering.question import analyze
 
         self.embedder.embed_query("预热")
-        self.retriever.lexical()
+        self.retriever.lexical().mentions("预热")  # the lexical index opened and its texts read
         analyze("示范区2023年办理了多少件行政复议案件？")
 
     def index(self, paths: list[str | Path], progress: Progress | None = None) -> IndexReport:
