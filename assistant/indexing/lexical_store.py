@@ -21,7 +21,7 @@ import sys
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS chunks (row INTEGER PRIMARY KEY, doc INTEGER NOT NULL
     law_kind TEXT, level TEXT, region TEXT, tokens BLOB, tfs BLOB, meta TEXT, text TEXT);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc);
 """
+_META_FIELDS = tuple(f.name for f in fields(Chunk) if f.name != "text")
 _FILTER_COLUMNS = (("kinds", "kind"), ("sources", "source"), ("law_kinds", "law_kind"), ("levels", "level"),
                    ("regions", "region"))
 
@@ -138,7 +139,7 @@ class LexicalIndex:
                 ids = [(self._token_id(t), tf) for t, tf in counts.items()]
                 row = nxt + offset
                 rows.append(row)
-                meta = {k: v for k, v in asdict(chunk).items() if k != "text"}
+                meta = {f: getattr(chunk, f) for f in _META_FIELDS}
                 records.append((row, doc, chunk.source, chunk.kind, chunk.year or 0, chunk.law_kind, chunk.level,
                                 chunk.region, np.array([i for i, _ in ids], np.int32).tobytes(),
                                 np.array([f for _, f in ids], np.int32).tobytes(),

@@ -28,6 +28,7 @@ class Postings:
         self._rows = np.zeros(0, dtype=np.int32)
         self._tf = np.zeros(0, dtype=np.int32)
         self._delta: dict[int, tuple[list[int], list[int]]] = {}
+        self._delta_arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # the delta lists as arrays, per token read
         self._delta_size = 0
         self._length = np.zeros(0, dtype=np.int32)  # per row: token count
         self._alive = np.zeros(0, dtype=bool)
@@ -81,7 +82,8 @@ class Postings:
             rows, tfs = self._delta.setdefault(tok, ([], []))
             rows.append(row)
             tfs.append(tf)
-            self._df[tok] += 1
+            self._delta_arrays.pop(tok, None)
+        self._df[tokens] += 1  # a row's tokens are distinct
         self._delta_size += len(counts)
         self._length[row], self._alive[row] = length, True
         self._row_tokens[row] = tokens
@@ -110,7 +112,7 @@ class Postings:
         row = np.concatenate([self._rows, *d_row])
         tf = np.concatenate([self._tf, *d_tf])
         live = self._alive[row]
-        self._delta, self._delta_size = {}, 0
+        self._delta, self._delta_arrays, self._delta_size = {}, {}, 0
         self._set_sorted(tok[live], row[live], tf[live])
 
     # -- reads ------------------------------------------------------------------------------
@@ -125,9 +127,11 @@ class Postings:
         else:
             rows, tfs = self._rows[:0], self._tf[:0]
         if tok in self._delta:
-            d_rows, d_tfs = self._delta[tok]
-            rows = np.concatenate([rows, np.asarray(d_rows, dtype=np.int32)])
-            tfs = np.concatenate([tfs, np.asarray(d_tfs, dtype=np.int32)])
+            if tok not in self._delta_arrays:
+                d_rows, d_tfs = self._delta[tok]
+                self._delta_arrays[tok] = (np.asarray(d_rows, dtype=np.int32), np.asarray(d_tfs, dtype=np.int32))
+            d_rows, d_tfs = self._delta_arrays[tok]
+            rows, tfs = np.concatenate([rows, d_rows]), np.concatenate([tfs, d_tfs])
         live = self._alive[rows]
         return rows[live], tfs[live]
 
