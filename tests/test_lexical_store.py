@@ -118,3 +118,15 @@ def test_rankings_equal_bm25index_ties_included():
         want = [(chunks[i].id, s) for i, s in index.search(q, 20)]
         got = [(c.id, s) for c, s in lex.search(q, 20)]
         assert [i for i, _ in got] == [i for i, _ in want], q
+
+
+def test_two_processes_sharing_the_file_stay_consistent(tmp_path):
+    """Readers of one embedded store each follow it into the same file: a write by one is read by the other first."""
+    path = tmp_path / "lexical.sqlite3"
+    first, second = LexicalIndex.open(path), LexicalIndex.open(path)
+    docs = {"a.txt": _doc("a.txt", PARAS[:4]), "b.txt": _doc("b.txt", PARAS[4:8])}
+    first.add("a.txt", "h-a.txt", docs["a.txt"])
+    second.add("b.txt", "h-b.txt", docs["b.txt"])  # reads a.txt from the file before writing: no row used twice
+    second.add("a.txt", "h-a.txt", docs["a.txt"])  # the same document again: replaced, not duplicated
+    _same(second, docs)
+    _same(LexicalIndex.open(path), docs)

@@ -67,6 +67,7 @@ class LexicalIndex:
         self._texts: dict[int, str] | None = None  # doc id -> its lower-cased lexical texts (loaded on first mentions)
         self._mine: set[tuple[str, str]] = set()  # documents this process added that the store has not committed yet
         self._next_row = 0
+        self._seen = 0
         self.synced = ""  # the store version (count:generation) the committed documents were last followed to
         self._load()
 
@@ -122,6 +123,7 @@ class LexicalIndex:
         self._next_row = (rows[-1] + 1) if rows else 0
         got = self._db.execute("SELECT value FROM meta WHERE key = 'synced'").fetchone()
         self.synced = got[0] if got else ""
+        self._seen = self._epoch()  # the file's write count this state reflects
 
     # -- writes ---------------------------------------------------------------------------------
     def add(self, source: str, content_hash: str, chunks: list[Chunk], mine: bool = False) -> None:
@@ -158,15 +160,25 @@ class LexicalIndex:
 
     @contextmanager
     def _transaction(self):
-        """One SQLite transaction per document written (the caller holds the lock)."""
+        """One SQLite transaction per document written (the caller holds the lock). Another process that shares the
+        file (readers of one embedded store each follow it) may have written since: then the file is read again first,
+        so that row numbers and documents stay those of the file."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            if self._epoch() != self._seen:
+                self._load()
             yield
+            self._seen += 1
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('epoch', ?)", (str(self._seen),))
         except BaseException:
             self._db.execute("ROLLBACK")
             self._load()  # the memory state follows the file again
             raise
         self._db.execute("COMMIT")
+
+    def _epoch(self) -> int:
+        got = self._db.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
+        return int(got[0]) if got else 0
 
     def _token_id(self, token: str) -> int:
         tid = self._vocab.get(token)
