@@ -46,14 +46,14 @@ class Postings:
             return p
         size = max(rows) + 1
         p._grow_rows(size)
-        lengths = np.array([int(t.sum()) for t in tfs], dtype=np.int32)
         row_arr = np.asarray(rows, dtype=np.int32)
-        p._length[row_arr] = lengths
-        p._alive[row_arr] = True
-        p.n, p.total_len = len(rows), int(lengths.sum())
         all_tok = np.concatenate(tokens).astype(np.int64)
         all_tf = np.concatenate(tfs).astype(np.int32)
         all_row = np.repeat(row_arr, [len(t) for t in tokens])
+        lengths = np.bincount(all_row, weights=all_tf, minlength=size).astype(np.int32)[row_arr]
+        p._length[row_arr] = lengths
+        p._alive[row_arr] = True
+        p.n, p.total_len = len(rows), int(lengths.sum())
         p._row_tokens = dict(zip(rows, tokens))
         p._set_sorted(all_tok, all_row, all_tf)
         return p
