@@ -25,7 +25,7 @@ from assistant.indexing.indexer import Indexer, IndexReport, Progress
 from assistant.retrieval.retriever import Retriever, SearchFilters
 from assistant.indexing.store import ChunkStore
 from assistant.ingest.laws import LAW_KINDS, LEVELS  # noqa: F401  (the legal filters' choices, for front-ends)
-from assistant.types import Answer, FileOutcome, Hit, Turn, UploadResult, Verdict  # noqa: F401
+from assistant.types import Answer, FileOutcome, Hit, IndexingState, Turn, UploadResult, Verdict  # noqa: F401
 
 
 class Assistant:
@@ -52,7 +52,8 @@ class Assistant:
 
     @cached_property
     def indexer(self) -> Indexer:
-        return Indexer.from_settings(self.settings, self.embedder, self.store)
+        # documents go into the retriever's lexical index once chunked: searchable by BM25 before their vectors exist
+        return Indexer.from_settings(self.settings, self.embedder, self.store, self.retriever.lexical_index())
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
@@ -192,12 +193,15 @@ class Assistant:
 
         return ChatSession(max_turns=max_turns)
 
-    @staticmethod
-    def console_progress():
-        """A progress callback for indexing that draws a bar on the terminal (stderr)."""
+    def console_progress(self):
+        """A progress callback for indexing that draws a bar on the terminal (stderr), with both stages."""
         from assistant.indexing.indexer import print_progress
 
-        return print_progress()
+        return print_progress(state=self.indexing_state)
+
+    def indexing_state(self) -> IndexingState:
+        """Where this process's indexing run stands: files searchable (BM25) and files embedded, of the total."""
+        return self.indexer.stages.state
 
     @staticmethod
     def install_llm(settings, pip: bool = False, force: bool = False) -> Path:
@@ -218,13 +222,17 @@ class Assistant:
         from assistant.answering.question import analyze
 
         self.embedder.embed_query("预热")
-        self.retriever.lexical()
+        self.retriever.lexical().mentions("预热")  # the lexical index opened and its texts read
         analyze("示范区2023年办理了多少件行政复议案件？")
 
     def index(self, paths: list[str | Path], progress: Progress | None = None) -> IndexReport:
+        """Index files and folders. Each changed file is searchable by BM25 once chunked (searches may run meanwhile,
+        from other threads); dense retrieval finds it once its vectors are written (``indexing_state``)."""
         with self._index_lock:
-            report = self.indexer.index_paths([Path(p) for p in paths], progress)
-            self.retriever.invalidate()
+            try:
+                report = self.indexer.index_paths([Path(p) for p in paths], progress)
+            finally:
+                self.retriever.invalidate()  # chunked documents the run never committed leave BM25 again
         return report
 
     def check_question(self, question: str) -> str:

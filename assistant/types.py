@@ -357,3 +357,26 @@ class UploadResult:
     @property
     def ok(self) -> bool:
         return self.error is None and all(o.ok for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class IndexingState:
+    """Where an indexing run stands: files chunked into BM25 (searchable) and files whose vectors are written.
+
+    >>> IndexingState(True, total=40, searchable=40, embedded=12).label
+    '已可检索 · 向量化 12/40'
+    """
+
+    running: bool = False
+    total: int = 0  # files of the run
+    searchable: int = 0  # files found by BM25 (chunked now, or unchanged)
+    embedded: int = 0  # files found by dense retrieval too (vectors written, or unchanged)
+    source: str = ""  # the file being worked on
+
+    @property
+    def label(self) -> str:
+        if not self.running:
+            return "索引空闲" if not self.total else f"索引完成 · 向量化 {self.embedded}/{self.total}"
+        if self.searchable < self.total:
+            return f"分词建索引 {self.searchable}/{self.total} · 向量化 {self.embedded}/{self.total}"
+        return f"已可检索 · 向量化 {self.embedded}/{self.total}"

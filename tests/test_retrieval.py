@@ -69,5 +69,5 @@ def test_a_write_from_another_store_handle_refreshes_bm25(tmp_path):
     assert "甲方案" in retriever.search("方案", 1)[0].chunk.text
     other = ChunkStore.persistent(str(tmp_path / "idx"))
     Indexer(emb, other, min_chars=10).add_document(_doc("a.txt", "甲", "一、乙\n\n丙计划已经实施完毕。", "2024-01-01"))
-    chunks, _bm25 = retriever.lexical()
+    chunks = retriever.lexical().all_chunks()
     assert any("丙计划" in c.text for c in chunks) and not any("甲方案" in c.text for c in chunks)

@@ -54,7 +54,7 @@ def test_second_instance_sees_first_instance_writes(mode_settings, sample_path, 
     extra = tmp_path / "extra.txt"
     extra.write_text("一、水利工作\n\n全年新建蓄水池甲乙丙丁工程共计四百二十座，惠及山区群众。\n", encoding="utf-8")
     a.index([extra])
-    lexical = b.retriever.lexical()[0]
+    lexical = b.retriever.lexical().all_chunks()
     assert "extra.txt" in {c.source for c in lexical}
     assert b.search("蓄水池甲乙丙丁", k=3)[0].chunk.source == "extra.txt"
     assert set(b.store.documents()) == {sample_path.name, "extra.txt"}

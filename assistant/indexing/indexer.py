@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -13,6 +14,7 @@ from assistant.errors import EmbeddingEndpointError
 from assistant.ingest import IngestError, iter_files, load_document
 from assistant.ingest.ocr import ocr_context
 from assistant.ingest.pages import with_pages
+from assistant.indexing.stages import IndexStages
 from assistant.retrieval.retriever import embedding_text
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
@@ -39,7 +41,7 @@ class IndexReport:
     def summary(self) -> str:
         parts = [
             f"新增 {len(self.added)}", f"更新 {len(self.updated)}", f"未变 {len(self.unchanged)}",
-            f"移除 {len(self.removed)}", f"失败 {len(self.errors)}", f"片段 {self.chunks}",
+            f"移除 {len(self.removed)}", f"失败 {len(self.errors)}", f"片段 {self.chunks}", f"新向量化片段 {self.embedded}",
         ]
         if self.repaired:
             parts.append(f"清理中断残留片段 {self.repaired}")
@@ -50,9 +52,11 @@ class Indexer:
     """Puts documents into a ChunkStore with their embeddings."""
 
     def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None,
-                 max_document_chars: int | None = None, ocr_limits=None):
+                 max_document_chars: int | None = None, ocr_limits=None, lexical=None):
         self.embedder = embedder
         self.store = store
+        self.lexical = lexical  # a LexicalIndex: each document is put there once chunked, before its vectors exist
+        self.stages = IndexStages()
         self.min_chars = min_chars
         self.max_chars = max_chars
         self.max_file_bytes = max_file_bytes
@@ -60,11 +64,11 @@ class Indexer:
         self.ocr_limits = ocr_limits  # pages, pixels and OCR seconds per file (ingest/ocr.py OcrLimits)
 
     @classmethod
-    def from_settings(cls, settings, embedder, store) -> "Indexer":
+    def from_settings(cls, settings, embedder, store, lexical=None) -> "Indexer":
         from assistant.ingest.ocr import limits_from_settings
 
         return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes,
-                   settings.max_document_chars, limits_from_settings(settings))
+                   settings.max_document_chars, limits_from_settings(settings), lexical)
 
     def check(self) -> None:
         """Refuse an index built with another embedder or chunker."""
@@ -90,57 +94,76 @@ class Indexer:
         return report
 
     def _index_files(self, paths: list[Path], report: IndexReport, progress: Progress | None, prune: bool) -> None:
+        """Two stages: every changed file is loaded, chunked and put into BM25 (searchable from then on), then the
+        files are embedded and committed one by one (dense retrieval finds each from its commit)."""
         report.repaired = self.store.repair()
         files = [(path, source, _folder_of(root)) for root in paths if root.exists() for path, source in iter_files([root])]
         known = self.store.documents()
         seen: set[str] = set()
         folders = {_folder_of(p) for p in paths if p.is_dir()}
-        for done, (path, source, folder) in enumerate(files):
+        self.stages.start(len(files))
+        ready = []
+        for path, source, folder in files:
             if progress:
-                progress(done, len(files), source)
+                progress(self.stages.state.embedded, len(files), source)
             seen.add(source)
             if folder and _moved_here(known.get(source), path):
                 folders.add(known[source].folder)  # the folder was moved or renamed: prune as the same folder
-            try:
-                with ocr_context(self.ocr_limits, _page_progress(progress, done, len(files), source)):
-                    self._index_file(path, source, folder, known, report)
-            except IngestError as exc:
-                report.errors[source] = str(exc)
-            except EmbeddingEndpointError:  # every further file would fail alike; committed documents stay whole
-                raise
-            except Exception as exc:  # a bad file must never stop the folder
-                report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
+            with _file_errors(report, source, self.stages):
+                with ocr_context(self.ocr_limits, _page_progress(progress, self.stages.state.embedded, len(files), source)):
+                    item = self._chunk_file(path, source, folder, known, report)
+                if item is not None:
+                    ready.append(item)
+        for doc, chunks, folder, previous in ready:
+            if progress:
+                progress(self.stages.state.embedded, len(files), doc.source)
+            with _file_errors(report, doc.source, self.stages, counted=True):
+                report.chunks += self.add_document(doc, known, report, folder, chunks)
+                (report.updated if previous is not None else report.added).append(doc.source)
+                self.stages.embedded(doc.source)
         if prune and folders:
             for source in sorted(s for s in set(known) - seen if known[s].folder in folders | {None}):
                 self.store.delete_document(source)
                 report.removed.append(source)
+        self.stages.finish()
         if progress:
             progress(len(files), len(files), "")
 
-    def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
+    def _chunk_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport):
+        """(document, chunks, folder, previous record) of a new or changed file, now in BM25; None when unchanged."""
         previous = known.get(source)
         if previous is not None and _same_bytes(path, previous.content_hash, self.max_file_bytes):
             if previous.folder != folder:  # unchanged: not loaded again (a scanned file is not OCR'd again)
                 self.store.set_folder(source, folder)
             report.unchanged.append(source)
-            return
+            self.stages.chunked(source, embedded=True)
+            return None
         doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
         if doc.warnings:
             report.warnings[source] = list(doc.warnings)
-        report.chunks += self.add_document(doc, known, report, folder)
-        (report.updated if previous is not None else report.added).append(source)
+        chunks = self.chunk(doc)
+        self.stages.chunked(source)
+        return doc, chunks, folder, previous
 
-    def add_document(self, doc, known: dict | None = None, report: IndexReport | None = None, folder: str = "") -> int:
-        """Chunk, embed and store one loaded document; returns its chunk count.
+    def chunk(self, doc) -> list:
+        """A document's chunks, put into the lexical index at once (found by BM25 before its vectors exist)."""
+        chunks = with_pages(doc, chunk_document(doc, self.min_chars, self.max_chars))
+        if not chunks:
+            raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
+        if self.lexical is not None:
+            self.lexical.add(doc.source, doc.content_hash, chunks, mine=True)
+        return chunks
+
+    def add_document(self, doc, known: dict | None = None, report: IndexReport | None = None, folder: str = "",
+                     chunks: list | None = None) -> int:
+        """Chunk (unless ``chunks`` are given), embed and store one loaded document; returns its chunk count.
 
         Vectors already stored for the same passage text (the document's previous version, or a
         document with the same content under another name, e.g. a renamed file) are reused, so only
         new passages reach the embedder.
         """
         self.check()
-        chunks = with_pages(doc, chunk_document(doc, self.min_chars, self.max_chars))
-        if not chunks:
-            raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
+        chunks = self.chunk(doc) if chunks is None else chunks
         known = self.store.documents() if known is None else known
         same = [s for s, r in known.items() if r.content_hash == doc.content_hash]
         vectors, fresh = self._embed(chunks, [doc.source, *same])
@@ -161,6 +184,23 @@ class Indexer:
             for i, vec in zip(missing, fresh):
                 vectors[i] = np.asarray(vec, dtype=np.float32)
         return vectors, len(missing)
+
+
+@contextmanager
+def _file_errors(report: IndexReport, source: str, stages: IndexStages, counted: bool = False):
+    """One bad file never stops the folder: its error is recorded (an embedding endpoint's failure stops the run,
+    every further file would fail alike; committed documents stay whole)."""
+    try:
+        yield
+    except IngestError as exc:
+        report.errors[source] = str(exc)
+    except EmbeddingEndpointError:
+        raise
+    except Exception as exc:
+        report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
+    else:
+        return
+    (stages.embedded if counted else stages.skipped)(source)
 
 
 def _same_bytes(path: Path, content_hash: str, max_bytes: int | None) -> bool:
@@ -196,8 +236,8 @@ def _folder_of(root: Path) -> str:
     return str(Path(root).resolve()) if Path(root).is_dir() else ""
 
 
-def print_progress(stream=sys.stderr) -> Progress:
-    """A tqdm progress bar for indexing runs in a terminal."""
+def print_progress(stream=sys.stderr, state: Callable[[], object] | None = None) -> Progress:
+    """A tqdm progress bar for indexing runs in a terminal: files embedded, the stages (IndexingState.label) before."""
     from tqdm import tqdm
 
     bar = None
@@ -206,6 +246,8 @@ def print_progress(stream=sys.stderr) -> Progress:
         nonlocal bar
         if bar is None:
             bar = tqdm(total=total, unit="文件", file=stream, desc="索引")
+        if state is not None:
+            bar.set_description_str(state().label)
         bar.n = done
         bar.set_postfix_str(source[-40:] if source else "")
         bar.refresh()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from assistant.indexing.lexical import BM25Index, tokenize
+from assistant.indexing.lexical import tokenize
+from assistant.indexing.lexical_store import LexicalIndex
 from assistant.answering.question import lexical_query
 from assistant.retrieval.legal_refs import LegalLookup
 from assistant.types import Chunk, Hit, Retrieval, SearchFilters  # noqa: F401  (SearchFilters re-exported)
@@ -23,12 +24,13 @@ _TITLE_NOISE = frozenset("关于 报告 工作 情况 年度 通知 决定 意�
 class Retriever:
     """Hybrid dense + BM25 retriever over one ChunkStore.
 
-    The BM25 index is built from the store on first use and rebuilt when the store changes; in embedded mode it is
-    saved beside the Chroma folder (lexical_cache.py), so other processes reload it instead of rebuilding.
+    The BM25 side is a :class:`LexicalIndex` (saved beside the Chroma folder in embedded mode): it follows the
+    store's writes document by document, and holds documents an indexing run has chunked but not yet embedded, so they
+    are found by BM25 before dense retrieval can find them.
     """
 
     def __init__(self, embedder, store, candidates: int = 50, rrf_k: int = 60, reranker=None, prior_weight: float = 0.5,
-                 legal: LegalLookup | None = None):
+                 legal: LegalLookup | None = None, lexical: LexicalIndex | None = None):
         self.embedder = embedder
         self.store = store
         self.candidates = candidates
@@ -36,7 +38,7 @@ class Retriever:
         self.reranker = reranker
         self.prior_weight = prior_weight
         self._lock = threading.Lock()
-        self._lexical: tuple[tuple[int, str], list[Chunk], BM25Index] | None = None
+        self._lexical = lexical  # opened on first use
         # "行政诉讼法第三条" → that article first; newest version of a law first
         self.legal = legal if legal is not None else LegalLookup(store)
 
@@ -46,34 +48,32 @@ class Retriever:
         return cls(embedder, store, settings.candidates, settings.rrf_k, reranker, legal=LegalLookup(store))
 
     # -- lexical side ---------------------------------------------------------------------
-    def lexical(self) -> tuple[list[Chunk], BM25Index]:
-        """The chunks and their BM25 index, rebuilt whenever any process changed the store."""
-        version = (self.store.count(), self.store.generation())
+    def lexical_index(self) -> LexicalIndex:
+        """The lexical index as it is (opened on first use; the indexer writes chunked documents into it)."""
         with self._lock:
-            if self._lexical is None or self._lexical[0] != version:
-                from assistant.indexing import lexical_cache
+            if self._lexical is None:
+                self._lexical = LexicalIndex.for_store(self.store)
+            return self._lexical
 
-                cached = lexical_cache.load(self.store, version)
-                if cached is None:
-                    chunks = self.store.all_chunks()
-                    index = BM25Index.build([_lexical_text(c) for c in chunks])
-                    lexical_cache.save(self.store, version, chunks, index)
-                else:
-                    chunks, index = cached
-                self._lexical = (version, chunks, index)
-            return self._lexical[1], self._lexical[2]
+    def lexical(self) -> LexicalIndex:
+        """The lexical index, brought up to date with what any process committed to the store."""
+        index = self.lexical_index()
+        index.sync(self.store)
+        return index
 
-    def _sources(self, chunks: list[Chunk]) -> dict[str, Chunk]:
-        """One chunk per document (its title, year and metadata), kept while the chunk list is the same."""
+    def _sources(self, index: LexicalIndex) -> dict[str, Chunk]:
+        """One chunk per document (its title, year and metadata), kept while the indexed documents are the same."""
+        key = frozenset(index.sources().items())
         cached = getattr(self, "_sources_of", None)
-        if cached is None or cached[0] is not chunks:
-            cached = (chunks, {c.source: c for c in chunks})
+        if cached is None or cached[0] != key:
+            cached = (key, index.document_heads())
             self._sources_of = cached
         return cached[1]
 
     def invalidate(self) -> None:
-        with self._lock:
-            self._lexical = None
+        """Another handle wrote to the store: the next search follows it (documents of a finished run settle)."""
+        if self._lexical is not None:
+            self._lexical.forget_run()
 
     # -- search ---------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> list[Hit]:
@@ -82,34 +82,36 @@ class Retriever:
 
     def retrieve(self, query: str, k: int = 10, filters: SearchFilters | None = None) -> Retrieval:
         """The ``k`` best chunks for ``query`` with the BM25 statistics the search used."""
-        if not query.strip() or self.store.count() == 0:
+        if not query.strip():
+            return Retrieval(query, ())
+        bm25 = self.lexical()  # documents still being embedded are here already; dense joins once their vectors are
+        stored = self.store.count()
+        if bm25.n == 0 and stored == 0:
             return Retrieval(query, ())
         filters = filters or SearchFilters()
         n = max(self.candidates, k)
-        vector = self.embedder.embed_query(query)
-        dense = self.store.query(vector, n, filters.chroma_where())
-        chunks, bm25 = self.lexical()
-        allowed = None if filters.empty else {i for i, c in enumerate(chunks) if filters.accepts(c)}
+        vector = self.embedder.embed_query(query) if stored else None
+        dense = self.store.query(vector, n, filters.chroma_where()) if stored else []
         q_tokens = lexical_query(query)
-        narrowing = _year_documents(query, self._sources(chunks), filters)
+        narrowing = _year_documents(query, self._sources(bm25), filters)
         if narrowing:  # the year is searched through the documents about it, not as a word of their headings
             q_tokens = [t for t in q_tokens if not (t.isdigit() and years_in(t))] or q_tokens
-        lexical = [(chunks[i], s) for i, s in bm25.search(q_tokens, n, allowed)]
+        lexical = bm25.search(q_tokens, n, None if filters.empty else bm25.allowed(filters))
         extra = []
         for narrowed in narrowing:
             # the documents about the asked year: searched on their own too, so that a report's yearly phrases in
             # fifty other reports do not crowd its own passages out of the candidates
             m = max(k, self.candidates // 2)
-            extra.append([h.chunk for h in self.store.query(vector, m, narrowed.chroma_where())])
-            inside = {i for i, c in enumerate(chunks) if narrowed.accepts(c)}
-            extra.append([chunks[i] for i, _ in bm25.search(q_tokens, m, inside)])
-        fused = self._fuse(dense, lexical, query, chunks, extra)
+            if stored:
+                extra.append([h.chunk for h in self.store.query(vector, m, narrowed.chroma_where())])
+            extra.append([c for c, _ in bm25.search(q_tokens, m, bm25.allowed(narrowed))])
+        fused = self._fuse(dense, lexical, query, extra)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused[: max(k, 20)])
         hits = self.legal.apply(query, fused, k, None if filters.empty else filters.accepts)
         return Retrieval(query, tuple(hits), bm25)
 
-    def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str, chunks: list[Chunk],
+    def _fuse(self, dense: list[Hit], lexical: list[tuple[Chunk, float]], query: str,
               extra: list[list[Chunk]] = ()) -> list[Hit]:
         rows: dict[str, dict] = {}
         for rank, hit in enumerate(dense):
@@ -221,11 +223,6 @@ def _asks_outcome(query: str) -> bool:
         if scope.modality is None and scope.years and analyze(query).wants_number:
             return scope.document is None
     return scope.modality == "outcome" and scope.document is None  # "2023年政府工作报告" is that year's report
-
-
-def _lexical_text(chunk: Chunk) -> str:
-    """What BM25 indexes: the passage and the heading path it sits under."""
-    return chunk.section + "\n" + chunk.text if chunk.section_path else chunk.text
 
 
 def embedding_text(chunk: Chunk) -> str:

@@ -196,6 +196,12 @@ def document_table(assistant) -> list[list]:
     return R.document_rows(assistant.documents())
 
 
+def indexing_html(assistant) -> str:
+    """The indexing run's two stages (已可检索 · 向量化 n/N) while one runs; nothing when idle."""
+    state = assistant.indexing_state()
+    return R.render_indexing(state.label, state.source) if state.running else ""
+
+
 def document_choices(assistant) -> list[tuple[str, str]]:
     """(label, source) pairs of the indexed documents, for dropdowns."""
     recs = sorted(assistant.documents(), key=lambda r: (r.title or r.source, r.source))

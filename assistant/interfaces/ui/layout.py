@@ -18,7 +18,7 @@ from assistant.interfaces.ui import render as R
 from assistant.interfaces.ui.exports import export_answer
 from assistant.interfaces.ui.handlers import (  # noqa: I001
     ALL_SOURCES, SUBTITLE, TITLE, _file_path,
-    delete_document, document_choices, document_table, header_html, open_citation, open_document, region_choices,
+    delete_document, document_choices, document_table, header_html, indexing_html, open_citation, open_document, region_choices,
     render_settings, respond_stream, run_search, run_verify, upload_files,
 )
 
@@ -165,6 +165,9 @@ def build_ui(assistant):
                                           elem_id="upload-files")
                         upload_btn = gr.Button("上传并建立索引", variant="primary", elem_id="upload-btn")
                         upload_status = gr.HTML("", js_on_load=None, elem_id="upload-status")
+                        index_state = gr.HTML(indexing_html(assistant), js_on_load=None, elem_id="index-state")
+                        gr.Timer(2.0).tick(_guard(lambda: indexing_html(assistant)), None, index_state,
+                                           show_progress="hidden")
                         gr.HTML("<div class='section-title'>已收录的文档</div>", js_on_load=None)
                         docs_table = gr.Dataframe(
                             headers=R.DOC_HEADERS, datatype=["str", "str", "str", "number", "str"], type="array",
@@ -256,7 +259,8 @@ def build_ui(assistant):
 
             def step(done: int, total: int, source: str) -> None:
                 if total:
-                    progress((done, total), desc=f"正在索引 {source}" if source else "索引完成", unit="个文件")
+                    stage = assistant.indexing_state().label  # 已可检索 · 向量化 n/N once every file is chunked
+                    progress((done, total), desc=f"{stage} · {source}" if source else "索引完成", unit="个文件")
 
             progress(0, desc="正在保存上传的文件")
             accepted, refused = received_gradio_uploads(demo, [_file_path(f) for f in files or ()], request)

@@ -172,6 +172,12 @@ def render_message(text: str, level: str = "warn") -> str:
     return f'<div class="notice notice-{esc(level)}">{_lines(text)}</div>'
 
 
+def render_indexing(label: str, source: str) -> str:
+    """The 文档 tab's line while an indexing run goes: its stages and the file being worked on."""
+    current = f'<span class="index-state-file">{esc(source)}</span>' if source else ""
+    return f'<div class="notice notice-info index-state">正在建立索引：{esc(label)} {current}</div>'
+
+
 # -- document viewer -------------------------------------------------------------------------
 VIEWER_PLACEHOLDER = (
     '<div class="viewer viewer-empty"><div class="viewer-empty-icon"><svg viewBox="0 0 40 48" fill="none" stroke="currentColor" stroke-width="2.2">'
