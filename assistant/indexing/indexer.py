@@ -13,7 +13,7 @@ from assistant.errors import EmbeddingEndpointError
 from assistant.ingest import IngestError, iter_files, load_document
 from assistant.ingest.ocr import ocr_context
 from assistant.ingest.pages import with_pages
-from assistant.retrieval.retriever import embedding_text
+from assistant.indexing.batches import prefetch, vectors_for
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
 
@@ -50,7 +50,8 @@ class Indexer:
     """Puts documents into a ChunkStore with their embeddings."""
 
     def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None,
-                 max_document_chars: int | None = None, ocr_limits=None):
+                 max_document_chars: int | None = None, ocr_limits=None, batch_chunks: int = 256,
+                 prefetch_files: int = 8):
         self.embedder = embedder
         self.store = store
         self.min_chars = min_chars
@@ -58,13 +59,16 @@ class Indexer:
         self.max_file_bytes = max_file_bytes
         self.max_document_chars = max_document_chars
         self.ocr_limits = ocr_limits  # pages, pixels and OCR seconds per file (ingest/ocr.py OcrLimits)
+        self.batch_chunks = batch_chunks  # passages collected over documents before one embedder call and write
+        self.prefetch_files = prefetch_files  # files loaded and chunked ahead of the embedder, in a thread
 
     @classmethod
     def from_settings(cls, settings, embedder, store) -> "Indexer":
         from assistant.ingest.ocr import limits_from_settings
 
         return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes,
-                   settings.max_document_chars, limits_from_settings(settings))
+                   settings.max_document_chars, limits_from_settings(settings), settings.index_batch_chunks,
+                   settings.index_prefetch_files)
 
     def check(self) -> None:
         """Refuse an index built with another embedder or chunker."""
@@ -95,21 +99,38 @@ class Indexer:
         known = self.store.documents()
         seen: set[str] = set()
         folders = {_folder_of(p) for p in paths if p.is_dir()}
-        for done, (path, source, folder) in enumerate(files):
+        pending: list[tuple] = []  # (doc, chunks, folder, updated): chunked, waiting for vectors
+        finished = [0]  # files handled so far (committed, unchanged or failed): what progress shows
+
+        def handled(source: str) -> None:
+            finished[0] += 1
             if progress:
-                progress(done, len(files), source)
+                progress(finished[0], len(files), source)
+
+        def prepare(item: tuple[int, tuple]):
+            done, (path, source, _folder) = item
+            return self._prepare(path, source, known, _page_progress(progress, done, len(files), source))
+
+        for (done, (path, source, folder)), prepared in prefetch(prepare, list(enumerate(files)), self.prefetch_files):
             seen.add(source)
             if folder and _moved_here(known.get(source), path):
                 folders.add(known[source].folder)  # the folder was moved or renamed: prune as the same folder
-            try:
-                with ocr_context(self.ocr_limits, _page_progress(progress, done, len(files), source)):
-                    self._index_file(path, source, folder, known, report)
-            except IngestError as exc:
-                report.errors[source] = str(exc)
-            except EmbeddingEndpointError:  # every further file would fail alike; committed documents stay whole
-                raise
-            except Exception as exc:  # a bad file must never stop the folder
-                report.errors[source] = f"无法处理文件 {source}：{type(exc).__name__}: {exc}"
+            if isinstance(prepared, EmbeddingEndpointError):
+                raise prepared
+            if not isinstance(prepared, (tuple, type(None))):
+                report.errors[source] = (str(prepared) if isinstance(prepared, IngestError) else  # a bad file must
+                                         f"无法处理文件 {source}：{type(prepared).__name__}: {prepared}")  # not stop the rest
+            elif prepared is None:  # unchanged: not loaded again (a scanned file is not OCR'd again)
+                if known[source].folder != folder:
+                    self.store.set_folder(source, folder)
+                report.unchanged.append(source)
+            else:
+                pending.append((*prepared, folder, source in known))
+                if sum(len(p[1]) for p in pending) >= self.batch_chunks:
+                    self._write(pending, known, report, handled)
+                continue
+            handled(source)
+        self._write(pending, known, report, handled)
         if prune and folders:
             for source in sorted(s for s in set(known) - seen if known[s].folder in folders | {None}):
                 self.store.delete_document(source)
@@ -117,18 +138,55 @@ class Indexer:
         if progress:
             progress(len(files), len(files), "")
 
-    def _index_file(self, path: Path, source: str, folder: str, known: dict, report: IndexReport) -> None:
+    def _prepare(self, path: Path, source: str, known: dict, pages) -> tuple | None:
+        """Load and chunk one file (in the prefetch thread): ``(doc, chunks)``, or None when its bytes are unchanged."""
         previous = known.get(source)
         if previous is not None and _same_bytes(path, previous.content_hash, self.max_file_bytes):
-            if previous.folder != folder:  # unchanged: not loaded again (a scanned file is not OCR'd again)
-                self.store.set_folder(source, folder)
-            report.unchanged.append(source)
+            return None
+        with ocr_context(self.ocr_limits, pages):
+            doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
+        chunks = with_pages(doc, chunk_document(doc, self.min_chars, self.max_chars))
+        if not chunks:
+            raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
+        return doc, chunks
+
+    def _write(self, pending: list[tuple], known: dict, report: IndexReport, handled: Callable[[str], None]) -> None:
+        """Embed the pending documents' new passages in one embedder call, then commit the documents one by one
+        (each its chunks, then its record: an interrupted run loses at most the batch, never a document's half)."""
+        if not pending:
             return
-        doc = load_document(path, source=source, max_bytes=self.max_file_bytes, max_chars=self.max_document_chars)
-        if doc.warnings:
-            report.warnings[source] = list(doc.warnings)
-        report.chunks += self.add_document(doc, known, report, folder)
-        (report.updated if previous is not None else report.added).append(source)
+        batch, pending[:] = list(pending), []
+        groups = [(chunks, self._reusable(doc, known)) for doc, chunks, *_ in batch]
+        try:
+            vectors, fresh = vectors_for(self.embedder, self.store, groups)
+        except EmbeddingEndpointError:  # every further file would fail alike; committed documents stay whole
+            raise
+        except Exception as exc:
+            if len(batch) == 1:
+                report.errors[batch[0][0].source] = f"无法处理文件 {batch[0][0].source}：{type(exc).__name__}: {exc}"
+                handled(batch[0][0].source)
+                return
+            for item in batch:  # find the document the embedder refuses; the others go on
+                self._write([item], known, report, handled)
+            return
+        report.embedded += fresh
+        self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
+        for (doc, chunks, folder, updated), vecs in zip(batch, vectors):
+            try:
+                self.store.put_document(doc, chunks, vecs, folder=folder)
+            except Exception as exc:
+                report.errors[doc.source] = f"无法处理文件 {doc.source}：{type(exc).__name__}: {exc}"
+            else:
+                report.chunks += len(chunks)
+                (report.updated if updated else report.added).append(doc.source)
+                if doc.warnings:
+                    report.warnings[doc.source] = list(doc.warnings)
+            handled(doc.source)
+
+    @staticmethod
+    def _reusable(doc, known: dict) -> list[str]:
+        """Sources whose stored vectors may serve this document: its previous version, same-content documents."""
+        return [s for s, r in known.items() if s == doc.source or r.content_hash == doc.content_hash]
 
     def add_document(self, doc, known: dict | None = None, report: IndexReport | None = None, folder: str = "") -> int:
         """Chunk, embed and store one loaded document; returns its chunk count.
@@ -142,25 +200,12 @@ class Indexer:
         if not chunks:
             raise IngestError(f"文件中没有可索引的文字 / no indexable text in {doc.source}")
         known = self.store.documents() if known is None else known
-        same = [s for s, r in known.items() if r.content_hash == doc.content_hash]
-        vectors, fresh = self._embed(chunks, [doc.source, *same])
+        (vectors,), fresh = vectors_for(self.embedder, self.store, [(chunks, [doc.source, *self._reusable(doc, known)])])
         if report is not None:
             report.embedded += fresh
         self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
-        self.store.put_document(doc, chunks, np.stack(vectors), folder=folder)
+        self.store.put_document(doc, chunks, vectors, folder=folder)
         return len(chunks)
-
-    def _embed(self, chunks: list, reuse_from: list[str]) -> tuple[list, int]:
-        """One vector per chunk (a stored one for the same embedded text, else a fresh one) and the fresh count."""
-        stored = {embedding_text(c): v for c, v in self.store.vectors_of(reuse_from) if len(v) == self.embedder.dim}
-        texts = [embedding_text(c) for c in chunks]
-        vectors = [stored.get(t) for t in texts]
-        missing = [i for i, v in enumerate(vectors) if v is None]
-        if missing:
-            fresh = self.embedder.embed_documents([texts[i] for i in missing])
-            for i, vec in zip(missing, fresh):
-                vectors[i] = np.asarray(vec, dtype=np.float32)
-        return vectors, len(missing)
 
 
 def _same_bytes(path: Path, content_hash: str, max_bytes: int | None) -> bool:
