@@ -53,7 +53,7 @@ def test_passages_of_several_documents_are_embedded_together(fake_settings, tmp_
 
     alone = CountingEmbedder()
     other = dataclasses.replace(fake_settings, store_dir=str(tmp_path / "alone"))
-    app2, report2 = _index(other, alone, folder, batch_chunks=1)
+    app2, _ = _index(other, alone, folder, batch_chunks=1)
     assert len(alone.calls) == 12, "one call per document"
     a = app.store._chunks.get(include=["embeddings"])
     b = app2.store._chunks.get(include=["embeddings"])
@@ -65,7 +65,7 @@ def test_passages_of_several_documents_are_embedded_together(fake_settings, tmp_
 def test_batch_size_bounds_each_embedder_call(fake_settings, tmp_path):
     folder = _folder(tmp_path / "docs", 9)
     emb = CountingEmbedder()
-    app, report = _index(fake_settings, emb, folder, batch_chunks=12)
+    _, report = _index(fake_settings, emb, folder, batch_chunks=12)
     per_doc = report.chunks // 9
     assert len(emb.calls) > 1 and sum(emb.calls) == report.chunks
     assert all(n < 12 + per_doc for n in emb.calls), emb.calls  # a call closes once the batch reaches 12 passages

@@ -30,7 +30,7 @@ def prefetch(fn: Callable[[Any], Any], items: Iterable[Any], ahead: int = 8) -> 
                 return
             try:
                 result = fn(item)
-            except BaseException as exc:  # handed to the consumer with its item
+            except Exception as exc:  # handed to the consumer with its item
                 result = exc
             while not stop.is_set():
                 try:

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.errors import EmbeddingEndpointError
 from assistant.ingest import IngestError, iter_files, load_document
