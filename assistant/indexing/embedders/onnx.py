@@ -111,6 +111,7 @@ class OnnxEncoder:
         from transformers import AutoTokenizer
 
         model_dir = Path(model_dir)
+        self.model_dir = model_dir
         self.path = ensure_onnx(model_dir, quantized)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
