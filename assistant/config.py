@@ -33,7 +33,7 @@ class Settings:
     model_cache_dir: str = dataclasses.field(default_factory=_default_cache_dir)
     embed_batch_size: int = 32
     query_threads: int = 1  # torch threads for question-time embedding (small batches); 0 = all cores
-    embedding_backend: str = "torch"  # | "onnx" | "onnx-int8": 2.6x faster, LawBench 3-2 hit@5 -0.019 (BENCHMARKS.md, Scale)
+    embedding_backend: str = "onnx-int8"  # int8 passages, fp32 questions; or "onnx" / "torch" (BENCHMARKS.md, Scale)
     embedding_url: str | None = None  # an OpenAI-compatible /v1/embeddings server, e.g. http://127.0.0.1:8000/v1
     embedding_api_key_env: str = "ASSISTANT_EMBEDDING_API_KEY"  # the environment variable holding its key
     embedding_input_type: str = "auto"  # "auto" | "input_type" | "prefix" (e5's query:/passage:) | "none"

@@ -21,7 +21,7 @@ def test_unknown_backend_is_refused():
 
 def test_backend_setting_from_environment():
     assert Settings.load(env={"ASSISTANT_EMBEDDING_BACKEND": "onnx"}).embedding_backend == "onnx"
-    assert Settings().embedding_backend == "torch"
+    assert Settings().embedding_backend == "onnx-int8"  # since issue 19 (BENCHMARKS.md, Scale)
 
 
 def test_int8_vectors_are_a_different_index():
