@@ -32,7 +32,7 @@ def test_int8_vectors_are_a_different_index():
 
 @pytest.fixture(scope="module")
 def torch_e5():
-    return make_embedder(Settings(model_cache_dir=model_cache_dir()))
+    return make_embedder(Settings(model_cache_dir=model_cache_dir(), embedding_backend="torch"))
 
 
 @pytest.mark.model
