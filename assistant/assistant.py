@@ -212,10 +212,16 @@ class Assistant:
 
     @staticmethod
     def build_model(settings, progress=None) -> Path:
-        """Build the default embedding model into the cache now (it is otherwise built on first use)."""
+        """Build the default embedding model into the cache now (it is otherwise built on first use), with its ONNX
+        export (and int8 quantisation) when ``embedding_backend`` asks for ONNX Runtime."""
         from assistant.indexing.embedders import build_default_model
 
-        return build_default_model(settings.model_cache_dir, progress)
+        path = build_default_model(settings.model_cache_dir, progress)
+        if settings.embedding_backend.startswith("onnx"):
+            from assistant.indexing.embedders.onnx import ensure_onnx
+
+            ensure_onnx(path, quantized=settings.embedding_backend == "onnx-int8")
+        return path
 
     def warm_up(self) -> None:
         """Load the model, the tokenizer dictionaries and the lexical index now rather than on the first question."""

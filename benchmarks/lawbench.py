@@ -214,7 +214,7 @@ def _overlaps(gold, source: str, start: int, end: int) -> bool:
 
 
 def run(gold_chars: int = 120_000, distractor_chars: int = 60_000, cache: Path = Path("/tmp/bench/lawbench"),
-        max_per_task: int | None = None, embedder=None, seed: int = 0, log=print) -> dict:
+        max_per_task: int | None = None, embedder=None, seed: int = 0, log=print, backend: str | None = None) -> dict:
     """Build (or reuse) both indexes over the subset, ask every joined question, return the figures."""
     from assistant.config import Settings
     from assistant.indexing.embedders import make_embedder
@@ -241,7 +241,7 @@ def run(gold_chars: int = 120_000, distractor_chars: int = 60_000, cache: Path =
     seeded = seed_from_cached_subset(corpus, cache)
     if seeded:
         log(f"indexes seeded from the cached subset {seeded.name}: only the other files are embedded")
-    settings = Settings(store_dir=str(cache / f"project-{key}"))
+    settings = Settings(store_dir=str(cache / f"project-{key}"), **({"embedding_backend": backend} if backend else {}))
     embedder = embedder or make_embedder(settings)
     project = Assistant(settings, embedder=embedder)
     t = time.perf_counter()
@@ -291,11 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", default="/tmp/bench/lawbench", help="folder for the cached indexes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", help="write the figures as JSON here")
+    p.add_argument("--backend", help="embedding_backend (torch, onnx, onnx-int8); use its own --cache")
     args = p.parse_args(argv)
     if not LAWS.is_dir() or not LAWBENCH.is_dir():
         print(f"需要 {LAWS} 和 {LAWBENCH}（../shared/data）/ the shared data is absent", file=sys.stderr)
         return 2
-    figures = run(args.gold_chars, args.distractor_chars, Path(args.cache), args.max_per_task, seed=args.seed,
+    figures = run(args.gold_chars, args.distractor_chars, Path(args.cache), args.max_per_task, seed=args.seed, backend=args.backend,
                   log=lambda m: print(m, file=sys.stderr, flush=True))
     text = json.dumps(figures, ensure_ascii=False, indent=2)
     print(text)

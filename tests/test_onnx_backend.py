@@ -21,7 +21,7 @@ def test_unknown_backend_is_refused():
 
 def test_backend_setting_from_environment():
     assert Settings.load(env={"ASSISTANT_EMBEDDING_BACKEND": "onnx"}).embedding_backend == "onnx"
-    assert Settings().embedding_backend == "torch"
+    assert Settings().embedding_backend == "torch"  # onnx-int8 is opt-in (BENCHMARKS.md, Scale)
 
 
 def test_int8_vectors_are_a_different_index():
@@ -32,7 +32,7 @@ def test_int8_vectors_are_a_different_index():
 
 @pytest.fixture(scope="module")
 def torch_e5():
-    return make_embedder(Settings(model_cache_dir=model_cache_dir()))
+    return make_embedder(Settings(model_cache_dir=model_cache_dir(), embedding_backend="torch"))
 
 
 @pytest.mark.model
@@ -50,3 +50,14 @@ def test_onnx_vectors_match_torch(torch_e5, backend, floor):
     # query and passage prompts differ, as with the torch model
     assert (onnx.embed_query(TEXTS[0]) * onnx.embed_documents(TEXTS[:1])[0]).sum() < 0.999
     assert onnx.dim == torch_e5.dim
+
+
+@pytest.mark.model
+def test_int8_backend_embeds_questions_in_fp32(torch_e5):
+    """int8 passages, fp32 questions: the question vectors are torch's (LawBench: int8 questions lost 3-2 hit@5)."""
+    int8 = make_embedder(Settings(model_cache_dir=model_cache_dir(), embedding_backend="onnx-int8"))
+    queries, passages = int8.embed_queries(TEXTS), int8.embed_documents(TEXTS)
+    assert (queries * torch_e5.embed_queries(TEXTS)).sum(axis=1).min() > 0.9999
+    plain = (passages * torch_e5.embed_documents(TEXTS)).sum(axis=1)
+    assert plain.min() > 0.98 and plain.max() < 0.9999, "the passages are the int8 model's"
+    assert int8.model_id.endswith("@int8")

@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from assistant.chunking import CHUNKER_VERSION, chunk_document
 from assistant.errors import EmbeddingEndpointError
 from assistant.ingest import IngestError, iter_files, load_document
 from assistant.ingest.ocr import ocr_context
 from assistant.ingest.pages import with_pages
 from assistant.indexing.stages import IndexStages
-from assistant.retrieval.retriever import embedding_text
+from assistant.indexing.batches import vectors_for
 
 Progress = Callable[[int, int, str], None]  # (done, total, current source)
 
@@ -52,7 +50,7 @@ class Indexer:
     """Puts documents into a ChunkStore with their embeddings."""
 
     def __init__(self, embedder, store, min_chars: int = 100, max_chars: int = 400, max_file_bytes: int | None = None,
-                 max_document_chars: int | None = None, ocr_limits=None, lexical=None):
+                 max_document_chars: int | None = None, ocr_limits=None, lexical=None, batch_chunks: int = 256):
         self.embedder = embedder
         self.store = store
         self.lexical = lexical  # a LexicalIndex: each document is put there once chunked, before its vectors exist
@@ -62,13 +60,14 @@ class Indexer:
         self.max_file_bytes = max_file_bytes
         self.max_document_chars = max_document_chars
         self.ocr_limits = ocr_limits  # pages, pixels and OCR seconds per file (ingest/ocr.py OcrLimits)
+        self.batch_chunks = batch_chunks  # passages collected over documents before one embedder call and write
 
     @classmethod
     def from_settings(cls, settings, embedder, store, lexical=None) -> "Indexer":
         from assistant.ingest.ocr import limits_from_settings
 
         return cls(embedder, store, settings.chunk_min_chars, settings.chunk_max_chars, settings.max_file_bytes,
-                   settings.max_document_chars, limits_from_settings(settings), lexical)
+                   settings.max_document_chars, limits_from_settings(settings), lexical, settings.index_batch_chunks)
 
     def check(self) -> None:
         """Refuse an index built with another embedder or chunker."""
@@ -114,13 +113,13 @@ class Indexer:
                     item = self._chunk_file(path, source, folder, known, report)
                 if item is not None:
                     ready.append(item)
-        for doc, chunks, folder, previous in ready:
-            if progress:
-                progress(self.stages.state.embedded, len(files), doc.source)
-            with _file_errors(report, doc.source, self.stages, counted=True):
-                report.chunks += self.add_document(doc, known, report, folder, chunks)
-                (report.updated if previous is not None else report.added).append(doc.source)
-                self.stages.embedded(doc.source)
+        # stage 2: the passages of several documents in one embedder call, each document committed on its own
+        pending: list[tuple] = []
+        for item in ready:
+            pending.append(item)
+            if sum(len(p[1]) for p in pending) >= self.batch_chunks:
+                self._write(pending, known, report, progress, len(files))
+        self._write(pending, known, report, progress, len(files))
         if prune and folders:
             for source in sorted(s for s in set(known) - seen if known[s].folder in folders | {None}):
                 self.store.delete_document(source)
@@ -145,6 +144,50 @@ class Indexer:
         self.stages.chunked(source)
         return doc, chunks, folder, previous
 
+    def _write(self, pending: list[tuple], known: dict, report: IndexReport, progress: Progress | None = None,
+               total: int = 0) -> None:
+        """Embed the pending documents' new passages in one embedder call, then commit the documents one by one
+        (each its chunks, then its record: an interrupted run loses at most the batch, never a document's half)."""
+        if not pending:
+            return
+        batch, pending[:] = list(pending), []
+        self.check()
+
+        def handled(source: str) -> None:
+            self.stages.embedded(source)
+            if progress:
+                progress(self.stages.state.embedded, total, source)
+
+        groups = [(chunks, self._reusable(doc, known)) for doc, chunks, *_ in batch]
+        try:
+            vectors, fresh = vectors_for(self.embedder, self.store, groups)
+        except EmbeddingEndpointError:  # every further file would fail alike; committed documents stay whole
+            raise
+        except Exception as exc:
+            if len(batch) == 1:
+                report.errors[batch[0][0].source] = f"无法处理文件 {batch[0][0].source}：{type(exc).__name__}: {exc}"
+                handled(batch[0][0].source)
+                return
+            for item in batch:  # find the document the embedder refuses; the others go on
+                self._write([item], known, report, progress, total)
+            return
+        report.embedded += fresh
+        self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
+        for (doc, chunks, folder, previous), vecs in zip(batch, vectors):
+            try:
+                self.store.put_document(doc, chunks, vecs, folder=folder)
+            except Exception as exc:
+                report.errors[doc.source] = f"无法处理文件 {doc.source}：{type(exc).__name__}: {exc}"
+            else:
+                report.chunks += len(chunks)
+                (report.updated if previous is not None else report.added).append(doc.source)
+            handled(doc.source)
+
+    @staticmethod
+    def _reusable(doc, known: dict) -> list[str]:
+        """Sources whose stored vectors may serve this document: its previous version, same-content documents."""
+        return [s for s, r in known.items() if s == doc.source or r.content_hash == doc.content_hash]
+
     def chunk(self, doc) -> list:
         """A document's chunks, put into the lexical index at once (found by BM25 before its vectors exist)."""
         chunks = with_pages(doc, chunk_document(doc, self.min_chars, self.max_chars))
@@ -165,25 +208,12 @@ class Indexer:
         self.check()
         chunks = self.chunk(doc) if chunks is None else chunks
         known = self.store.documents() if known is None else known
-        same = [s for s, r in known.items() if r.content_hash == doc.content_hash]
-        vectors, fresh = self._embed(chunks, [doc.source, *same])
+        (vectors,), fresh = vectors_for(self.embedder, self.store, [(chunks, [doc.source, *self._reusable(doc, known)])])
         if report is not None:
             report.embedded += fresh
         self.store.check_provenance(self.embedder.model_id, self.embedder.dim, CHUNKER_VERSION, claim=True)
-        self.store.put_document(doc, chunks, np.stack(vectors), folder=folder)
+        self.store.put_document(doc, chunks, vectors, folder=folder)
         return len(chunks)
-
-    def _embed(self, chunks: list, reuse_from: list[str]) -> tuple[list, int]:
-        """One vector per chunk (a stored one for the same embedded text, else a fresh one) and the fresh count."""
-        stored = {embedding_text(c): v for c, v in self.store.vectors_of(reuse_from) if len(v) == self.embedder.dim}
-        texts = [embedding_text(c) for c in chunks]
-        vectors = [stored.get(t) for t in texts]
-        missing = [i for i, v in enumerate(vectors) if v is None]
-        if missing:
-            fresh = self.embedder.embed_documents([texts[i] for i in missing])
-            for i, vec in zip(missing, fresh):
-                vectors[i] = np.asarray(vec, dtype=np.float32)
-        return vectors, len(missing)
 
 
 @contextmanager

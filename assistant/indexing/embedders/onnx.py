@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
+BATCH_TOKENS = 8192  # padded tokens per ONNX batch: 64 passages of 128 tokens, 16 of 512 (BENCHMARKS.md, issue 19)
 EXPORT_VERSION = "onnx-export/1"
 INSTALL_HINT = ("ONNX 后端需要 onnx 与 onnxruntime 软件包 / the ONNX backend needs onnx and onnxruntime: "
                 "pip install onnx onnxruntime；或改用 embedding_backend = \"torch\"")
@@ -104,11 +105,13 @@ def _export(model_dir: Path, out: Path) -> None:
 class OnnxEncoder:
     """Looks like the slice of SentenceTransformer the embedders call: encode, prompts, the dimension."""
 
-    def __init__(self, model_dir: str | os.PathLike, quantized: bool = False, threads: int | None = None):
+    def __init__(self, model_dir: str | os.PathLike, quantized: bool = False, threads: int | None = None,
+                 batch_tokens: int = BATCH_TOKENS):
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
         model_dir = Path(model_dir)
+        self.model_dir = model_dir
         self.path = ensure_onnx(model_dir, quantized)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
@@ -123,6 +126,8 @@ class OnnxEncoder:
         sbert = model_dir / "sentence_bert_config.json"
         if sbert.is_file():
             self.max_len = int(json.loads(sbert.read_text(encoding="utf-8")).get("max_seq_length", 512))
+        self.pad_id = int(self.tokenizer.pad_token_id or 0)
+        self.batch_tokens = batch_tokens  # padded tokens per batch (0: batch_size x max_len)
         self._lock = threading.Lock()
 
     def get_sentence_embedding_dimension(self) -> int:
@@ -130,20 +135,42 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str], prompt: str | None = None, batch_size: int = 32, convert_to_numpy: bool = True,
                normalize_embeddings: bool = True, show_progress_bar: bool = False, **_ignored) -> np.ndarray:
+        """Vectors in input order. Texts are tokenised once, sorted by token count and cut into batches of at most
+        ``batch_tokens`` padded tokens (``batch_size`` texts of the longest length, more of shorter ones), so
+        little is spent on padding; each batch is padded to its own longest text."""
         texts = [(prompt or "") + t for t in texts]
         out = np.zeros((len(texts), self.dim), np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        for i in range(0, len(texts), batch_size):
-            idx = order[i : i + batch_size]
-            enc = self.tokenizer([texts[j] for j in idx], padding=True, truncation=True, max_length=self.max_len,
-                                 return_tensors="np")
-            mask = enc["attention_mask"].astype(np.int64)
+        if not texts:
+            return out
+        ids = self.tokenizer(texts, truncation=True, max_length=self.max_len, padding=False)["input_ids"]
+        for idx in token_batches([len(x) for x in ids], self.batch_tokens or batch_size * self.max_len):
+            width = len(ids[idx[0]])
+            input_ids = np.full((len(idx), width), self.pad_id, np.int64)
+            mask = np.zeros((len(idx), width), np.int64)
+            for row, j in enumerate(idx):
+                input_ids[row, : len(ids[j])] = ids[j]
+                mask[row, : len(ids[j])] = 1
             with self._lock:
-                (hidden,) = self.session.run(None, {"input_ids": enc["input_ids"].astype(np.int64),
-                                                    "attention_mask": mask})
+                (hidden,) = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask})
             m = mask[:, :, None].astype(np.float32)
             pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
             if normalize_embeddings:
                 pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             out[idx] = pooled
         return out
+
+
+def token_batches(lengths: list[int], budget: int) -> list[list[int]]:
+    """Indexes grouped longest first into batches whose padded size (count x longest) stays within ``budget``.
+
+    >>> token_batches([3, 10, 4, 9], 20)
+    [[1, 3], [2, 0]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        if batches and (len(batches[-1]) + 1) * lengths[batches[-1][0]] <= budget:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches

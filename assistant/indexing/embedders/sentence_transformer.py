@@ -37,6 +37,7 @@ class SentenceTransformerEmbedder:
         self._overrides = (query_prefix, passage_prefix)
         self._prompts = ("", "")
         self._model: Any = None
+        self._query_model: Any = None
         self._lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -84,8 +85,23 @@ class SentenceTransformerEmbedder:
         model = self.model
         return self._encode(getattr(model, "encode_document", model.encode), list(texts), self._prompts[1])
 
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
+    @property
+    def query_model(self) -> Any:
+        """What encodes questions: the model itself, except for ``onnx-int8``, whose questions go through the fp32
+        ONNX file. int8 question vectors cost LawBench 3-2 hit@5 0.019; fp32 questions on the int8 passages give
+        torch's figures (BENCHMARKS.md, Scale). The index's vectors (passages) stay int8: same model id."""
         model = self.model
+        if self.backend != "onnx-int8":
+            return model
+        with self._lock:
+            if self._query_model is None:
+                from assistant.indexing.embedders.onnx import OnnxEncoder
+
+                self._query_model = OnnxEncoder(model.model_dir, quantized=False, threads=self.query_threads or None)
+            return self._query_model
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        model = self.query_model
         return self._encode(getattr(model, "encode_query", model.encode), list(texts), self._prompts[0])
 
     def embed_query(self, text: str) -> np.ndarray:
