@@ -135,6 +135,20 @@ def measure(size: int, repeat: int) -> dict:
     return out
 
 
+def build_and_measure(script: str, size: int, repeat: int) -> dict:
+    """Run ``script --step build`` then ``--step measure`` for one size, each in a fresh process (so the measure
+    step's memory is that of a process opening the index); their RESULT lines as one row."""
+    row = {"target": size}
+    for step in ("build", "measure"):
+        proc = subprocess.run([sys.executable, script, "--step", step, "--sizes", str(size), "--repeat", str(repeat)],
+                              capture_output=True, text=True)
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
+        if proc.returncode or not lines:
+            sys.exit(f"{step} {size} failed:\n{proc.stderr[-3000:]}")
+        row.update({f"{step}_{k}" if step == "build" else k: v for k, v in json.loads(lines[-1][7:]).items()})
+    return row
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
@@ -148,14 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = {}
     for size in args.sizes:
-        row = {"target": size}
-        for step in ("build", "measure"):
-            proc = subprocess.run([sys.executable, __file__, "--step", step, "--sizes", str(size),
-                                   "--repeat", str(args.repeat)], capture_output=True, text=True)
-            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-            if proc.returncode or not lines:
-                sys.exit(f"{step} {size} failed:\n{proc.stderr[-3000:]}")
-            row.update({f"{step}_{k}" if step == "build" else k: v for k, v in json.loads(lines[-1][7:]).items()})
+        row = build_and_measure(__file__, size, args.repeat)
         rows[size] = row
         print(json.dumps(row, ensure_ascii=False), flush=True)
     out = CACHE / "latency.json"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -100,15 +99,7 @@ def main(argv: list[str] | None = None) -> None:
         print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)
         return
     for size in args.sizes:
-        row = {"target": size}
-        for step in ("build", "measure"):
-            proc = subprocess.run([sys.executable, __file__, "--step", step, "--sizes", str(size),
-                                   "--repeat", str(args.repeat)], capture_output=True, text=True)
-            lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-            if proc.returncode or not lines:
-                sys.exit(f"{step} {size} failed:\n{proc.stderr[-3000:]}")
-            row.update({f"{step}_{k}" if step == "build" else k: v for k, v in json.loads(lines[-1][7:]).items()})
-        print(json.dumps(row, ensure_ascii=False), flush=True)
+        print(json.dumps(latency.build_and_measure(__file__, size, args.repeat), ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
