@@ -130,3 +130,18 @@ def test_two_processes_sharing_the_file_stay_consistent(tmp_path):
     second.add("a.txt", "h-a.txt", docs["a.txt"])  # the same document again: replaced, not duplicated
     _same(second, docs)
     _same(LexicalIndex.open(path), docs)
+
+
+def test_a_mask_made_before_a_write_still_searches():
+    """A search whose filter mask was made before another thread added a document (an upload during a question)
+    neither fails nor returns the new rows."""
+    from assistant.indexing.lexical_store import LexicalIndex
+    from assistant.types import Chunk, SearchFilters
+
+    index = LexicalIndex.open(None)
+    first = [Chunk("a.txt", 0, 8, "行政执法案卷评查", doc_hash="h1")]
+    index.add("a.txt", "h1", first)
+    mask = index.allowed(SearchFilters(sources=("a.txt",)))
+    index.add("b.txt", "h2", [Chunk("b.txt", 0, 8, "行政执法案卷评查", doc_hash="h2") for _ in range(3)])
+    hits = index.search("行政执法案卷评查", 10, mask)
+    assert [c.source for c, _ in hits] == ["a.txt"]

@@ -240,6 +240,9 @@ class LexicalIndex:
         """Top ``k`` (chunk, score), best first; only rows ``allowed`` (a mask from :meth:`allowed`) when given."""
         tokens = tokenize(query) if isinstance(query, str) else query
         with self._lock:
+            if allowed is not None and len(allowed) < self._postings.rows:
+                # rows written since the mask was made (an upload between allowed() and here) are not allowed
+                allowed = np.concatenate([allowed, np.zeros(self._postings.rows - len(allowed), dtype=bool)])
             ids = [self._vocab.get(t) for t in dict.fromkeys(tokens)]
             ranked = self._postings.search(ids, k, allowed)
             return list(zip(self.chunks_at([r for r, _ in ranked]), [s for _, s in ranked]))
