@@ -6,11 +6,12 @@ One process, the same files (the first ``--files`` Markdown files of ``../shared
 - **bare**: RecursiveCharacterTextSplitter(500, 50) + ``SentenceTransformer.encode`` (torch e5-small, batch 32, its
   "passage: " prompt), no store: the tutorial's embedding, run before and after the others (the box drifts), averaged;
 - **before**: ``assistant index`` as it was (torch backend, each document embedded alone: ``index_batch_chunks=1``);
-- **after**: ``assistant index`` now: passages of several documents per call, ``--backend`` (default onnx-int8).
+- **after**: ``assistant index`` now: passages of several documents per call, ``--backend`` (default onnx-int8; the
+  assistant's own default backend stays torch).
 Each index goes into a fresh persistent Chroma folder; its BM25 index is built after (the first query does that).
 Figures: source characters per second (wall and CPU) and as a ratio to the bare encoder; CPU seconds per 1,000
 source characters for each step (load, chunk, embed, write, lexical). CPU is ``time.process_time`` (all threads)
-around each call, ``time.thread_time`` for loading and chunking (they run in the prefetch thread, beside embedding).
+around each call, ``time.thread_time`` for loading and chunking.
 """
 from __future__ import annotations
 
