@@ -1,6 +1,7 @@
 """Query latency (p50/p95) of search, extractive ask and verify on laws indexes of about 1k, 10k and 50k chunks.
 
     PYTHONPATH=. HF_HUB_OFFLINE=1 python benchmarks/latency.py [--sizes 1000 10000 50000] [--repeat 3]
+    PYTHONPATH=. HF_HUB_OFFLINE=1 python benchmarks/latency.py --store /tmp/full-idx --repeat 1   # an existing index
 
 Indexes: files of ../shared/data/laws/lawrefbook (sorted by path), loaded and chunked by the normal loader and
 chunker until the chunk count is reached (when the real files run out, the same files are indexed again under
@@ -154,7 +155,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--step", choices=["build", "measure"], help=argparse.SUPPRESS)
+    ap.add_argument("--store", help="measure an index already built there (real vectors), in this process")
     args = ap.parse_args(argv)
+    if args.store:
+        global store_dir
+        store_dir = lambda _size: Path(args.store)  # noqa: E731
+        print(json.dumps(measure(0, args.repeat), ensure_ascii=False), flush=True)
+        return
     if args.step:  # one size, in this (child) process
         (size,) = args.sizes
         result = build(size) if args.step == "build" else measure(size, args.repeat)
