@@ -91,12 +91,16 @@ class ChromaServer:
         raise RuntimeError(f"no heartbeat after {timeout:.0f} s; log: {self.log}")
 
     def stop(self) -> None:
-        """Terminate the server (its whole process group), killing it if it lingers."""
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process)
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Terminate a server started in its own process group (the whole group), killing it if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)

