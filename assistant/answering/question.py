@@ -66,17 +66,22 @@ def language_of(text: str) -> str:
     return "en" if latin > 3 * cjk and latin >= 3 else "zh"
 
 
+def wants_number_in(text: str, lang: str | None = None) -> bool:
+    """Whether a question asks for a figure (多少, 比例, how many, what … rate), without the rest of :func:`analyze`."""
+    return bool((_NUMBER_ASK_ZH if (lang or language_of(text)) == "zh" else _NUMBER_ASK_EN).search(text))
+
+
 def analyze(text: str) -> Question:
     lang = language_of(text)
     units: list[str] = []
     if lang == "zh":
-        wants_number = bool(_NUMBER_ASK_ZH.search(text))
+        wants_number = wants_number_in(text, lang)
         units = _UNIT_AFTER_ASK.findall(text)
         if re.search(r"率|比例|比重|百分", text):
             units.append("%")
         asks = max(1, len(re.findall(r"多少|(?<!哪)几", text)))
     else:
-        wants_number = bool(_NUMBER_ASK_EN.search(text))
+        wants_number = wants_number_in(text, lang)
         units = [u for pattern, u in _EN_UNITS if pattern.search(text)]
         asks = max(1, len(re.findall(r"\bhow (?:many|much)\b", text, re.I)))
     # question phrases are not content (多长时间 would add 长时间 and 时间 as terms no answer carries)

@@ -259,10 +259,10 @@ def _cue_modality(sentence: str) -> str | None:
 
 
 # -- questions and claims ---------------------------------------------------------------------
+@lru_cache(maxsize=512)  # a Scope is frozen; the retriever and the answerer both read each question's
 def question_scope(text: str) -> Scope:
     """The scope a question or a claim asks about: the document named, its years, modality, regions, modifiers."""
-    named = None
-    m = _NAMED_DOC.search(text)
+    named, m = None, _NAMED_DOC.search(text)
     rest = text
     if m:
         named = NamedDocument(int(m.group(1)), m.group(3), annual=bool(m.group(2)))

@@ -212,15 +212,14 @@ def _year_prior(q_years: set[int], chunk: Chunk, outcome: bool = False) -> float
 
 
 def _asks_outcome(query: str) -> bool:
+    from assistant.answering.question import wants_number_in
     from assistant.answering.scope import claim_scope, is_statement, question_scope
-
-    from assistant.answering.question import analyze
 
     if is_statement(query):
         scope = claim_scope(query)
     else:  # a dated figure question with no word of a target asks what happened, as a dated claim states it
         scope = question_scope(query)
-        if scope.modality is None and scope.years and analyze(query).wants_number:
+        if scope.modality is None and scope.years and wants_number_in(query):
             return scope.document is None
     return scope.modality == "outcome" and scope.document is None  # "2023年政府工作报告" is that year's report
 
