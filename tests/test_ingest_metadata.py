@@ -238,6 +238,26 @@ def test_detect_title_falls_back_when_the_first_line_is_prose():
     assert detect_title("\u200b\n\n政府工作报告\n\n——2024年3月5日", fallback="x") == "政府工作报告"
 
 
+@pytest.mark.parametrize("text, title", [
+    # web text whose line breaks were lost: the title, a space, the body, all on one line
+    ("甘肃积极做好错峰返程疫情防控和交通运输保障工作 2月8日，甘肃省疫情联防联控领导小组交通检疫组印发《方案》，"
+     "采取多项措施做好我省春节后错峰返程期间疫情防控工作。" * 3, "甘肃积极做好错峰返程疫情防控和交通运输保障工作"),
+    ("抗击疫情同聚力 落实优惠促发展 2月18日，国家税务总局举行在线访谈活动，进一步就疫情防控税收优惠政策答疑。" * 3,
+     "抗击疫情同聚力 落实优惠促发展"),  # a title set in two parts
+    ("内蒙古出台15条政策措施助中小企业渡难关 新华社呼和浩特2月7日电（记者 张三）内蒙古自治区出台措施，支持中小企业。" * 3,
+     "内蒙古出台15条政策措施助中小企业渡难关"),  # the dateline is not part of it
+    ("关于阶段性降低企业用电成本的通知 发改价格〔2020〕258号 各省、自治区、直辖市发展改革委：为支持企业复工复产，现就有关事项通知如下。" * 3,
+     "关于阶段性降低企业用电成本的通知"),  # nor the document number
+])
+def test_detect_title_of_a_one_line_text(text, title):
+    assert detect_title(text, fallback="5e996fbd63c8") == title
+
+
+def test_a_one_line_text_that_opens_with_prose_keeps_the_file_name():
+    text = "为进一步做好疫情防控工作，现就有关事项通知如下：一、各地要加强组织领导，落实属地责任。" * 4
+    assert detect_title(text, fallback="5e996fbd63c8") == "5e996fbd63c8"
+
+
 def test_title_year():
     assert title_year("关于2023年度法治建设工作的报告") == 2023
     assert title_year("二〇二三年法治政府建设年度报告") == 2023

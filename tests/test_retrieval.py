@@ -71,3 +71,18 @@ def test_a_write_from_another_store_handle_refreshes_bm25(tmp_path):
     Indexer(emb, other, min_chars=10).add_document(_doc("a.txt", "甲", "一、乙\n\n丙计划已经实施完毕。", "2024-01-01"))
     chunks = retriever.lexical().all_chunks()
     assert any("丙计划" in c.text for c in chunks) and not any("甲方案" in c.text for c in chunks)
+
+
+def test_a_title_word_every_candidate_shares_names_no_document():
+    """The title prior weighs a question word by how few candidate titles hold it: in a folder of epidemic notices
+    "疫情防控" is in every title and names none of them; the one title with "公积金" is the one the question names."""
+    from assistant.types import Chunk
+
+    titles = [f"{place}做好疫情防控工作的通知" for place in ("甘肃省", "山西省", "浙江省", "福建省", "贵州省")]
+    titles.append("绍兴市疫情防控期间住房公积金阶段性支持政策")
+    chunks = [Chunk(f"n{i}.txt", 0, 10, "正文", title=t) for i, t in enumerate(titles)]
+    retriever = Retriever(FakeEmbedder(), ChunkStore.in_memory())
+    priors = retriever._document_priors("疫情防控期间公积金如何缴存？", chunks)
+    assert max(priors, key=priors.get) == "n5.txt"
+    shared = [priors[f"n{i}.txt"] for i in range(5)]
+    assert max(shared) < 0.1 * priors["n5.txt"]

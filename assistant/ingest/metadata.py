@@ -106,12 +106,44 @@ def detect_title(text: str, skip: Sequence[Span] = (), fmt: str = "txt", hint: s
             continue
         candidate = line.lstrip("#").strip(_WS)
         if not _title_like(candidate):
+            if i == 0 and (lead := _leading_title(candidate)):
+                return lead  # a text whose line breaks were lost: the title, a space, the body on one line
             break
         following = lines[i + 1] if i + 1 < len(lines) else ""
         if len(candidate) <= 30 and _ORG_END.search(candidate) and following.startswith("关于") and _title_like(following):
             return candidate + following
         return candidate
     return fallback
+
+
+_GAP = re.compile(rf"[{_WS}]+")
+_CLAUSE_MARK = re.compile(r"[，,。；;：:]")
+# where a one-line text's title ends: a dateline (新华社北京2月13日电, 2月16日16时21分讯), a byline, a document number
+_TITLE_STOP = re.compile(r"新华社|记者|[（(]|\d+\s*月\s*\d+\s*日|〔\s*\d{4}\s*〕")
+
+
+def _leading_title(line: str) -> str | None:
+    """The title at the head of a line that runs on into the body ("甘肃积极做好…保障工作 2月8日，甘肃省…"): its
+    first space-separated part when that looks like a title, with the next parts while they hold no clause mark (a
+    title set in two parts, "抗击疫情同聚力 落实优惠促发展"), at most 100 characters.
+
+    >>> _leading_title("重庆推行“非接触式”办税缴费 网上申报率超99.6%   记者今日从重庆市获悉，网上申报率超99.6%。")
+    '重庆推行“非接触式”办税缴费 网上申报率超99.6%'
+    >>> _leading_title("为进一步做好疫情防控工作，现通知如下：一、……") is None
+    True
+    """
+    parts = _GAP.split(line[:200])
+    if len(parts) < 2 or not (4 <= len(parts[0]) <= 60) or parts[0].endswith(("。", "；", ";", "，", ",", "：", ":")):
+        return None
+    if "。" in parts[0] or len(_CLAUSE_MARK.findall(parts[0])) > 1:
+        return None
+    title = parts[0]
+    for part in parts[1:-1]:
+        if not part or _CLAUSE_MARK.search(part) or _TITLE_STOP.search(part) or part in title \
+                or len(title) + 1 + len(part) > 100:
+            break
+        title = f"{title} {part}"
+    return title
 
 
 def _title_like(line: str) -> bool:

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import replace
 
@@ -146,13 +147,17 @@ class Retriever:
         if len(titles) < 2:
             return priors
         outcome = bool(q_years) and _asks_outcome(query)
+        title_tokens = {source: set(tokenize(chunk.title)) - _TITLE_NOISE for source, chunk in titles.items()}
+        # a word most candidate titles share (疫情, 防控 in a folder of epidemic notices) names no one document
+        df = {t: sum(1 for tt in title_tokens.values() if t in tt) for t in q_tokens}
+        weight = {t: math.log((len(titles) + 1) / (df[t] + 0.5)) for t in q_tokens}
+        total = sum(weight.values())
         for source, chunk in titles.items():
             score = 0.0
             if q_years:
                 score += _year_prior(q_years, chunk, outcome)
-            if q_tokens:
-                t_tokens = set(tokenize(chunk.title)) - _TITLE_NOISE
-                score += len(q_tokens & t_tokens) / len(q_tokens)
+            if q_tokens and total > 0:
+                score += sum(weight[t] for t in q_tokens & title_tokens[source]) / total
             priors[source] = score
         return priors
 
