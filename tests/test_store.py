@@ -90,3 +90,35 @@ def test_provenance_mismatch_is_refused(tmp_path):
 
 def test_empty_store_query_returns_nothing(store):
     assert store.query(np.ones(8, dtype=np.float32) / np.sqrt(8), 5) == []
+
+
+def test_reads_of_every_row_go_page_by_page(store, monkeypatch):
+    """Chroma refuses one read of every row past ~32k rows ("too many SQL variables"), which stopped a rerun of
+    `assistant index` on the 71k-chunk national library in repair(). Reads now go in pages; with pages of 3 rows,
+    every chunk, record and orphan is still seen."""
+    import assistant.indexing.store as store_module
+
+    monkeypatch.setattr(store_module, "GET_PAGE", 3)
+    emb = FakeEmbedder()
+    docs = [_doc(f"d{i}.txt", f"一、第{i}部分\n\n一是加强领导{i}。成立委员会。\n\n二是完善机制{i}。建立考核制度。") for i in range(4)]
+    written = sum(len(_put(store, d, emb)) for d in docs)
+    assert written > 3 * 2
+    reads = []
+    for name in ("_chunks", "_docs"):
+        collection = getattr(store, name)
+        real = collection.get
+
+        def spy(*args, _real=real, **kwargs):
+            if not kwargs.get("ids"):
+                reads.append(kwargs.get("limit"))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(collection, "get", spy)
+    assert len(store.all_chunks()) == written == store.count()
+    assert set(store.documents()) == {d.source for d in docs}
+    assert len(store.get_chunks({"source": "d2.txt"})) == written // 4
+    assert len(store.vectors_of([d.source for d in docs])) == written
+    store._chunks.delete(ids=[c.id for c in store.get_chunks({"source": "d1.txt"})][:1])  # an incomplete document
+    assert store.repair() == written // 4 - 1
+    assert set(store.documents()) == {"d0.txt", "d2.txt", "d3.txt"}
+    assert reads and all(limit is not None and limit <= 3 for limit in reads)  # no read of every row at once

@@ -220,7 +220,7 @@ class ChunkStore:
         self.hold_for_writing()
         busy = self.live_runs()
         records = self.documents()
-        got = self._chunks.get(include=["metadatas"])
+        got = _get_all(self._chunks, include=["metadatas"])
         orphans: list[str] = []
         found: dict[str, int] = {}
         for cid, meta in zip(got["ids"], got["metadatas"]):
@@ -243,8 +243,8 @@ class ChunkStore:
         """The stored chunks of ``sources`` with their vectors (to reuse them instead of embedding again)."""
         if not sources:
             return []
-        got = self._chunks.get(where={"source": {"$in": sorted(set(sources))}},
-                               include=["documents", "metadatas", "embeddings"])
+        got = _get_all(self._chunks, where={"source": {"$in": sorted(set(sources))}},
+                       include=["documents", "metadatas", "embeddings"])
         return [
             (_chunk_from(text, meta), np.asarray(vec, dtype=np.float32))
             for text, meta, vec in zip(got["documents"], got["metadatas"], got["embeddings"])
@@ -255,7 +255,7 @@ class ChunkStore:
         return self._chunks.count()
 
     def documents(self) -> dict[str, DocumentRecord]:
-        got = self._docs.get(include=["metadatas"])
+        got = _get_all(self._docs, include=["metadatas"])
         out = {}
         for meta in got["metadatas"]:
             out[meta["source"]] = DocumentRecord(
@@ -287,7 +287,7 @@ class ChunkStore:
 
     def all_chunks(self) -> list[Chunk]:
         """Every committed chunk, in document order."""
-        got = self._chunks.get(include=["documents", "metadatas"])
+        got = _get_all(self._chunks, include=["documents", "metadatas"])
         committed = self.committed()
         chunks = [
             _chunk_from(text, meta) for text, meta in zip(got["documents"], got["metadatas"])
@@ -298,7 +298,7 @@ class ChunkStore:
 
     def get_chunks(self, where: dict) -> list[Chunk]:
         """The committed chunks matching a Chroma metadata filter (an exact lookup, no vectors), in document order."""
-        got = self._chunks.get(where=where, include=["documents", "metadatas"])
+        got = _get_all(self._chunks, where=where, include=["documents", "metadatas"])
         committed = self.committed()
         chunks = [_chunk_from(t, m) for t, m in zip(got["documents"], got["metadatas"]) if self._is_committed(m, committed)]
         chunks.sort(key=lambda c: (c.source, c.ordinal))
@@ -373,3 +373,21 @@ def _chunk_from(text: str, meta: dict) -> Chunk:
         law_kind=meta.get("law_kind", ""), level=meta.get("level", ""), region=meta.get("region", ""),
         page=int(meta.get("page", 0) or 0), box=tuple(json.loads(meta.get("box") or "[]")),
     )
+
+
+GET_PAGE = 5000  # rows per Chroma read: one read of every row fails past ~32k rows ("too many SQL variables")
+
+
+def _get_all(collection, include: list[str], where: dict | None = None) -> dict:
+    """``collection.get`` of every matching row, read in pages of :data:`GET_PAGE` (ids and the ``include`` fields)."""
+    out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=GET_PAGE, offset=offset)
+        out["ids"].extend(got["ids"])
+        for k in include:
+            values = got[k]
+            out[k].extend(list(values) if values is not None else [None] * len(got["ids"]))
+        if len(got["ids"]) < GET_PAGE:
+            return out
+        offset += GET_PAGE
