@@ -77,7 +77,9 @@ class NaivePipeline:
 
     def sources(self) -> set[str]:
         """The sources already in the store."""
-        metas = self.store._collection.get(include=["metadatas"])["metadatas"] or []
+        from assistant.indexing.store import get_all  # in pages: one read of every row fails past ~32k rows
+
+        metas = get_all(self.store._collection, include=["metadatas"])["metadatas"]
         return {m["source"] for m in metas if m and "source" in m}
 
     def count(self) -> int:

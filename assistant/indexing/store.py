@@ -220,7 +220,7 @@ class ChunkStore:
         self.hold_for_writing()
         busy = self.live_runs()
         records = self.documents()
-        got = _get_all(self._chunks, include=["metadatas"])
+        got = get_all(self._chunks, include=["metadatas"])
         orphans: list[str] = []
         found: dict[str, int] = {}
         for cid, meta in zip(got["ids"], got["metadatas"]):
@@ -243,7 +243,7 @@ class ChunkStore:
         """The stored chunks of ``sources`` with their vectors (to reuse them instead of embedding again)."""
         if not sources:
             return []
-        got = _get_all(self._chunks, where={"source": {"$in": sorted(set(sources))}},
+        got = get_all(self._chunks, where={"source": {"$in": sorted(set(sources))}},
                        include=["documents", "metadatas", "embeddings"])
         return [
             (_chunk_from(text, meta), np.asarray(vec, dtype=np.float32))
@@ -255,7 +255,7 @@ class ChunkStore:
         return self._chunks.count()
 
     def documents(self) -> dict[str, DocumentRecord]:
-        got = _get_all(self._docs, include=["metadatas"])
+        got = get_all(self._docs, include=["metadatas"])
         out = {}
         for meta in got["metadatas"]:
             out[meta["source"]] = DocumentRecord(
@@ -287,7 +287,7 @@ class ChunkStore:
 
     def all_chunks(self) -> list[Chunk]:
         """Every committed chunk, in document order."""
-        got = _get_all(self._chunks, include=["documents", "metadatas"])
+        got = get_all(self._chunks, include=["documents", "metadatas"])
         committed = self.committed()
         chunks = [
             _chunk_from(text, meta) for text, meta in zip(got["documents"], got["metadatas"])
@@ -298,7 +298,7 @@ class ChunkStore:
 
     def get_chunks(self, where: dict) -> list[Chunk]:
         """The committed chunks matching a Chroma metadata filter (an exact lookup, no vectors), in document order."""
-        got = _get_all(self._chunks, where=where, include=["documents", "metadatas"])
+        got = get_all(self._chunks, where=where, include=["documents", "metadatas"])
         committed = self.committed()
         chunks = [_chunk_from(t, m) for t, m in zip(got["documents"], got["metadatas"]) if self._is_committed(m, committed)]
         chunks.sort(key=lambda c: (c.source, c.ordinal))
@@ -378,7 +378,7 @@ def _chunk_from(text: str, meta: dict) -> Chunk:
 GET_PAGE = 5000  # rows per Chroma read: one read of every row fails past ~32k rows ("too many SQL variables")
 
 
-def _get_all(collection, include: list[str], where: dict | None = None) -> dict:
+def get_all(collection, include: list[str], where: dict | None = None) -> dict:
     """``collection.get`` of every matching row, read in pages of :data:`GET_PAGE` (ids and the ``include`` fields)."""
     out: dict[str, list] = {"ids": [], **{k: [] for k in include}}
     offset = 0

@@ -156,7 +156,7 @@ class Retriever:
             score = 0.0
             if q_years:
                 score += _year_prior(q_years, chunk, outcome)
-            if q_tokens and total > 0:
+            if total > 0:  # some question word (every weight is positive)
                 score += sum(weight[t] for t in q_tokens & title_tokens[source]) / total
             priors[source] = score
         return priors
