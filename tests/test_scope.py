@@ -205,3 +205,16 @@ def test_a_several_year_sentence_does_not_answer_for_one_year():
     assert miss is not None and miss.kind == "period"
     assert scope.check(scope.question_scope("过去五年国内生产总值年均增长多少？"),
                        _evidence(chunk, "国内生产总值增加到121万亿元，五年年均增长5.2%")) is None
+
+
+def test_common_words_jieba_tags_as_places_are_no_region():
+    from types import SimpleNamespace as NS
+
+    from assistant.answering.scope_words import region_conflict, regions_in
+
+    assert regions_in("如何确保安全上岗？") == () and regions_in("东西怎么寄送？") == ()
+    assert regions_in("支援武汉的医护人员有哪些待遇？") == ("武汉",)
+    assert regions_in("广西壮族自治区出台了哪些措施？") and regions_in("从意大利入境的人员如何隔离？") == ("意大利",)
+    # a notice passage naming a toll station's entrance (入口) names no other region than the one asked about
+    assert not region_conflict(NS(kind="notice"), "在入口收费站车道领取纸质通行券，在出口收费站正常交费通行")
+    assert region_conflict(NS(kind="notice"), "湖北省可免征中小微企业养老保险单位缴费")

@@ -92,3 +92,20 @@ def test_question_phrases_are_not_terms():
     terms = analyze("企业可申请缓缴社会保险费多长时间？").terms
     assert not {"时间", "长时间", "多长", "多长时间"} & set(terms)
     assert "社会保险费" in terms
+
+
+def _notices(dated: dict[str, int | None]) -> dict[str, Chunk]:
+    return {name: Chunk(name, 0, 1, "x", title=name.removesuffix(".txt"), date=f"{year}-03" if year else None,
+                        kind="notice")
+            for name, year in dated.items()}
+
+
+def test_a_notice_of_unknown_year_is_not_another_years():
+    # notices seldom carry a date line that survives scraping: a year in the question must not leave them out
+    sources = _notices({"关于减免租金的通知.txt": None, "关于延长缴费期的通知.txt": None, "复工指南.txt": 2020,
+                        "工作要点.txt": 2017})
+    got = [f.sources for f in _year_documents("2020年2月，中小企业可以减免哪些租金？", sources, SearchFilters())]
+    assert [set(g) for g in got] == [{"关于减免租金的通知.txt", "关于延长缴费期的通知.txt", "复工指南.txt"}]
+    # when no known year conflicts, nothing is narrowed at all
+    del sources["工作要点.txt"]
+    assert _year_documents("2020年2月，中小企业可以减免哪些租金？", sources, SearchFilters()) == []

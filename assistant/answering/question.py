@@ -127,6 +127,8 @@ _FRAMING = frozenset(
     "特点 特征 职责 职能 性格 含义 意义 作用 功能 用途 产地 来源 影响 优势 区别 名称 别名 类型 种类 形式 依据".split()
 )
 _NAME_TAGS = ("nr", "ns", "nt", "nz", "nrt", "nrfg")  # people, places, organisations, other proper names
+# what the question asks (多长时间, 哪些方面), which jieba may tag as a noun: never a name the documents must use
+_INTERROGATIVE = re.compile(r"^(?:多(?:长|少|久|大|高|远|重)|几[个种项次天年月日类家条名批]|哪|什么|怎|如何|何(?:时|地|种|处))")
 
 
 def _nouns(text: str) -> tuple[str, ...]:
@@ -139,7 +141,7 @@ def _nouns(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(
         w for w, flag in pseg.lcut(text)
         if ((flag in _NAME_TAGS and len(w) >= 2) or (flag == "n" and len(w) >= 3))
-        and w not in _FRAMING and "的" not in w
+        and w not in _FRAMING and "的" not in w and not _INTERROGATIVE.match(w)
     ))
 
 

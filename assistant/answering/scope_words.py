@@ -18,6 +18,9 @@ _NAMED_DOC = re.compile(r"(" + YEAR_DIGITS + r")\s*年(度)?(?:的)?([\u4e00-\u9
 _NAMED_DOC_EN = re.compile(r"\b(" + YEAR_DIGITS + r")\s+((?:government\s+)?work\s+report|report)\b", re.I)
 _BASE_YEAR = re.compile(r"(?:比|较|从|自|与|同)\s*(" + YEAR_DIGITS + r")\s*年|(" + YEAR_DIGITS + r")\s*年(?:以来|相比|同期)")
 _BASE_RELATIVE = re.compile(r"(?:比|较|与|同|超过|高于|低于)(?:上年|去年|上一年)(?:同期)?|上年同期")
+# the date a question is set in ("2020年2月，", "3月15日起"): its scope, not words its evidence must carry
+_DATE_OF = re.compile(r"(?:" + YEAR_DIGITS + r"\s*年度?\s*)?(?<!\d)\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?(?:[上中下]旬|底|初|份)?"
+                      r"|" + YEAR_DIGITS + r"\s*年度?")
 _FIVE_YEAR = re.compile(r"[“\"]?(十[一二三四五]?五)[”\"]?(?:规划|时期|期间|计划)")
 
 
@@ -45,7 +48,9 @@ def regions_in(text: str) -> tuple[str, ...]:
         import jieba.posseg as pseg
 
         words = pseg.lcut(re.sub(YEAR_DIGITS + r"\s*年度?|\d+", "，", text))
-        found += [w for w, flag in words if flag == "ns" and len(w) >= 2]
+        # jieba tags many common words as places (入口, 上岗, 东西): its tag counts for a known place name, or a
+        # word that ends like one (丙县, 高新区)
+        found += [w for w, flag in words if flag == "ns" and len(w) >= 2 and is_place(w)]
         suffixes = "|".join(sorted(t["region_suffixes"], key=len, reverse=True))
         lead = re.match(r"^(?:请问|那么?|在)?([\u4e00-\u9fff]{1,8}?(?:" + suffixes + r"))(?=[，,的在共有全今去是]|$)",
                         re.sub(YEAR_DIGITS + r"\s*年度?", "，", text))
@@ -60,6 +65,40 @@ def regions_in(text: str) -> tuple[str, ...]:
             alts = translate(name)
             found.append(alts[0][0] if alts else name)
     return tuple(dict.fromkeys(r for r in found if r not in generic and not any(g == r for g in generic)))
+
+
+def is_place(word: str) -> bool:
+    """A place name: an administrative division of China or its short form (湖北省, 湖北, 武汉), a country or area
+    of ``data/place_names.txt``, or a word with a place suffix after its name (丙县, 示范区).
+
+    >>> is_place("武汉"), is_place("内蒙古"), is_place("丙县"), is_place("入口"), is_place("东西")
+    (True, True, True, False, False)
+    """
+    if word in place_names():
+        return True
+    suffixes = terms()["region_suffixes"]
+    return any(word.endswith(x) and len(word) > len(x) for x in suffixes)
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset:
+    """The names of ``data/place_names.txt`` and the short forms of the divisions (湖北省 → 湖北)."""
+    from importlib import resources
+
+    text = resources.files("assistant").joinpath("data", "place_names.txt").read_text(encoding="utf-8")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    names = {line for line in lines if not line.startswith("@")}
+    groups = sorted({g for line in lines if line.startswith("@") for g in (line[1:], line[1:].removesuffix("族"))},
+                    key=len, reverse=True)  # 维吾尔族: 新疆维吾尔自治区
+    ethnic = "(?:" + "|".join(groups) + ")"
+    suffixes = (re.compile(rf"(?:{ethnic}族?)*自治(?:区|州|县|旗)$"),  # 恩施土家族苗族自治州: 恩施
+                re.compile(r"(?:自治区|特别行政区|地区|林区|新区|矿区|省|市|县|区|盟|旗)$"))  # 内蒙古自治区: 内蒙古
+    short = set()
+    for name in names:
+        stem = next((s for p in suffixes if (s := p.sub("", name)) != name and len(s) >= 2), name)
+        if stem != name:
+            short.add(stem)
+    return frozenset(n for n in names | short if len(n) >= 2)
 
 
 def _region_stem(region: str) -> str:
@@ -87,7 +126,7 @@ def coverage_groups(text: str, groups):
     named = _NAMED_DOC.search(text) or _NAMED_DOC_EN.search(text)
     free = text[: named.start()] + " " + text[named.end():] if named else text
     words = sorted(terms()["scope_words"], key=len, reverse=True)
-    masked = _YEAR.sub(" ", free)
+    masked = _YEAR.sub(" ", _DATE_OF.sub(" ", free))
     for w in words:
         masked = masked.replace(w, " ")
     scope_set = set(words)

@@ -180,7 +180,9 @@ def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilter
                 doc = document_scope(c)
                 if doc.review or doc.plan:
                     return bool(getattr(doc, part) & q.years)
-                return bool(document_years(c) & (q.years | {y + 1 for y in q.years}))
+                # a document whose year is unknown (a notice without a date line) is not another year's: kept
+                years = document_years(c)
+                return not years or bool(years & (q.years | {y + 1 for y in q.years}))
             return test
 
         parts = {"outcome": ["review"], "target": ["plan"]}.get(q.modality or "", ["review", "plan"])
@@ -190,8 +192,9 @@ def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilter
     out = []
     for test in tests:
         chosen = sorted(s for s, c in sources.items() if filters.accepts(c) and test(c))
-        if chosen and len(chosen) < len(sources):
-            out.append(replace(filters, sources=tuple(chosen)))
+        narrowed = replace(filters, sources=tuple(chosen))
+        if chosen and len(chosen) < len(sources) and narrowed not in out:  # notices: review and plan are one set
+            out.append(narrowed)
     return out
 
 
