@@ -107,5 +107,8 @@ def test_a_notice_of_unknown_year_is_not_another_years():
     got = [f.sources for f in _year_documents("2020年2月，中小企业可以减免哪些租金？", sources, SearchFilters())]
     assert [set(g) for g in got] == [{"关于减免租金的通知.txt", "关于延长缴费期的通知.txt", "复工指南.txt"}]
     # when no known year conflicts, nothing is narrowed at all
+    no_year = dict(sources)
     del sources["工作要点.txt"]
     assert _year_documents("2020年2月，中小企业可以减免哪些租金？", sources, SearchFilters()) == []
+    # no document of the year at all: the unknown ones are not taken for it
+    assert _year_documents("2026年中小企业可以减免哪些租金？", no_year, SearchFilters()) == []

@@ -176,13 +176,12 @@ def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilter
         tests = [lambda c: names_document(q.document, c)]
     elif q.years:
         def speaks(part: str):
-            def test(c: Chunk) -> bool:
+            def test(c: Chunk) -> bool | None:
                 doc = document_scope(c)
                 if doc.review or doc.plan:
                     return bool(getattr(doc, part) & q.years)
-                # a document whose year is unknown (a notice without a date line) is not another year's: kept
                 years = document_years(c)
-                return not years or bool(years & (q.years | {y + 1 for y in q.years}))
+                return bool(years & (q.years | {y + 1 for y in q.years})) if years else None
             return test
 
         parts = {"outcome": ["review"], "target": ["plan"]}.get(q.modality or "", ["review", "plan"])
@@ -191,7 +190,11 @@ def _year_documents(query: str, sources: dict[str, Chunk], filters: SearchFilter
         return []
     out = []
     for test in tests:
-        chosen = sorted(s for s, c in sources.items() if filters.accepts(c) and test(c))
+        verdicts = {s: test(c) for s, c in sources.items() if filters.accepts(c)}
+        chosen = [s for s, v in verdicts.items() if v]
+        # a document whose year is unknown (a notice without a date line) is not another year's: it joins the
+        # documents about the year, when there are any
+        chosen = sorted(chosen + [s for s, v in verdicts.items() if v is None]) if chosen else []
         narrowed = replace(filters, sources=tuple(chosen))
         if chosen and len(chosen) < len(sources) and narrowed not in out:  # notices: review and plan are one set
             out.append(narrowed)
