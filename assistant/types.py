@@ -261,6 +261,9 @@ class TermStats(Protocol):
 
     def mentions(self, word: str) -> bool: ...
 
+    # optional: ``following(chunk) -> Chunk | None``, the next chunk of the same document (an answer that runs on
+    # past the end of its passage continues there)
+
 
 @dataclass(frozen=True)
 class Retrieval:

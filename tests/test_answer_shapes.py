@@ -203,3 +203,36 @@ def test_grounding_keeps_each_supported_item_of_a_list(llm_assistant, llm):
     assert "火星" not in answer.text  # the unsupported item is dropped
     assert "17件" in answer.text and "100%" in answer.text  # each supported item is kept, with its citation
     assert len(answer.citations) == 2
+
+
+def test_an_announced_list_goes_on_into_the_next_chunk(tmp_path):
+    # the sentence announcing the requirements closes one chunk and its items open the next: the answer follows
+    from dataclasses import replace
+
+    from assistant.assistant import Assistant
+    from assistant.config import Settings
+
+    filler = "".join(f"各单位认真做好第{i}批物资的登记和发放工作，确保账目清楚。" for i in range(1, 9))
+    text = (f"某市卫生健康委员会关于做好防控工作的通知\n{filler[:150]}局长张某对做好当前防控工作提出明确要求。\n"
+            "一是严格落实属地责任，确保人员力量到位，各街道、社区要把网格化管理落到每一户。"
+            "二是加强物资调配，做到应保尽保，口罩、消毒液等物资优先保障一线。三是及时报告疫情信息。\n"
+            f"{filler}")
+    path = tmp_path / "notice.txt"
+    path.write_text(text, encoding="utf-8")
+    settings = replace(Settings(store_dir=str(tmp_path / "index"), embedding_model="fake",
+                                model_cache_dir=str(tmp_path / "models")), chunk_max_chars=260)
+    assistant = Assistant(settings)
+    assert assistant.index([path]).ok
+    chunks = assistant.retriever.lexical().all_chunks()
+    assert any(c.text.rstrip().endswith("提出明确要求。") for c in chunks)  # the seam this test is about
+    answer = assistant.ask("局长张某对防控工作提出了哪些要求？")
+    assert not answer.refused
+    assert "严格落实属地责任" in answer.text and "加强物资调配" in answer.text
+    for c in answer.citations:  # each citation lies in one chunk and quotes the document verbatim
+        assert text[c.start : c.end] == c.quote
+
+
+def test_a_heading_after_the_departments_of_the_item_before_is_a_heading():
+    text = "（省商务厅、省财政厅） 4.全力做好春耕备播。抓住春季关键时期，做好种子、化肥等物资准备。5.稳定生猪生产。"
+    spans = select_spans(analyze("全力做好春耕备播要求是什么？"), _window(text, "4.全力做好春耕备播"))
+    assert [e.text for e in spans] == ["抓住春季关键时期，做好种子、化肥等物资准备。"]

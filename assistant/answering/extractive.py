@@ -90,7 +90,7 @@ class ExtractiveAnswerer:
             text = _refusal(q.language, missing)
             return Answer(question=question, text=text, hits=tuple(hits), refused=True, language=q.language,
                           seconds=time.perf_counter() - started, support=support, notes=notes)
-        chosen = self._select(q, best, windows)
+        chosen = self._select(q, best, windows, getattr(terms, "following", None))
         citations = tuple(w.citation() for w in chosen)
         text = _compose(q, citations)
         return Answer(question=question, text=text, citations=citations, hits=tuple(hits), refused=False,
@@ -185,12 +185,12 @@ class ExtractiveAnswerer:
         sims = np.asarray(self.embedder.embed_documents(texts)) @ qv
         return {(h.chunk.source, s): float(x) for (h, s, _e), x in zip(spans, sims)}
 
-    def _select(self, q: Question, best: Evidence, windows: list[Evidence]) -> list[Evidence]:
+    def _select(self, q: Question, best: Evidence, windows: list[Evidence], following=None) -> list[Evidence]:
         """The span that answers a Chinese question (span_select); for figures and English questions the best window,
         widened for list questions, and a second one when the question asks two things."""
         shape = shape_of(q)
         if q.language == "zh" and shape != "figure":
-            return choose_spans(q, shape, best, windows, self.reader, self.reader_weight)
+            return choose_spans(q, shape, best, windows, self.reader, self.reader_weight, following)
         chosen = [_widen(best) if q.wants_list else best]
         if q.asks > 1:
             covered = set(_figures_units(best.text))

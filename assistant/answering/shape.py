@@ -78,10 +78,19 @@ def shape_of(q: Question) -> str:
     return "list" if q.wants_list else "fact"
 
 
+# the departments in charge of the item before, in brackets, that a sentence split leaves in front of the next
+# item ("（省商务厅、省财政厅） 4.全力做好春耕备播。"); not an item mark such as （四）
+_LEAD_NOTE = re.compile(r"^\s*[（(](?![一二三四五六七八九十百零〇\d]{1,4}[）)])[^（）()]{2,80}[）)]\s*")
+
+
 def item_kind(text: str) -> str | None:
     """The numbering style a clause or sentence opens with (``shi`` for 一是…, ``paren`` for （二）…, ``digit`` for
-    3.…), or None when it opens no enumeration item."""
-    head = text.lstrip()
+    3.…), or None when it opens no enumeration item.
+
+    >>> item_kind("（省商务厅、省财政厅） 4.全力做好春耕备播。"), item_kind("（四）加强监管。")
+    ('digit', 'paren')
+    """
+    head = _LEAD_NOTE.sub("", text.lstrip())
     return next((kind for kind, pattern in rules().items if pattern.match(head)), None)
 
 
@@ -92,7 +101,7 @@ def is_item(text: str) -> bool:
 
 def is_heading(text: str) -> bool:
     """A numbered heading: an item mark and a short title ("4.补贴小微企业研发成本。", "（十八）依法加强权益保障。")."""
-    body = text.strip().rstrip("。：:")
+    body = _LEAD_NOTE.sub("", text.strip()).rstrip("。：:")
     return item_kind(body) in rules().heading_kinds and len(body) <= rules().heading_max_chars and not re.search(r"[，,；;]", body)
 
 

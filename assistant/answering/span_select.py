@@ -44,11 +44,11 @@ _GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS, _FOCUS_WEIGHT = 0.25, 30
 
 
 def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence], reader=None,
-                 reader_weight: float = 1.0) -> list[Evidence]:
+                 reader_weight: float = 1.0, following=None) -> list[Evidence]:
     """The spans of the shortlisted window whose answer fits ``q`` best (:func:`candidate_fits`); with a ``reader``
     (:class:`assistant.answering.reader.SpanReader`) the fit adds ``reader_weight`` times the reader's log-probability
     of its best span inside the candidate, over the candidates of the passages it reads."""
-    candidates = candidate_fits(q, shape, windows)
+    candidates = candidate_fits(q, shape, windows, following)
     if not candidates:
         return [best]
     if reader is not None:
@@ -79,7 +79,8 @@ def reader_fits(q: Question, candidates: list[tuple[float, list[Evidence]]], rea
     return out
 
 
-def candidate_fits(q: Question, shape: str, windows: list[Evidence]) -> list[tuple[float, list[Evidence]]]:
+def candidate_fits(q: Question, shape: str, windows: list[Evidence],
+                   following=None) -> list[tuple[float, list[Evidence]]]:
     """(fit, spans) for each shortlisted window: its score, plus how much the selected spans say beyond the question
     (a line that only repeats the subject, or a signature with a date, adds nothing), plus whether they have the asked
     shape (a date for a date question, a body for an entity question)."""
@@ -89,7 +90,7 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence]) -> list[tup
     for w in windows:
         if w.coverage <= 0.0:
             continue  # zeroed: another year's document, or a required name missing
-        spans = select_spans(q, w, shape)
+        spans = select_spans(q, w, shape, following)
         said = "".join(e.text for e in spans)
         gain = _adds(_DATE.sub("", said) if shape != "date" else said, asked)
         # sentence-level: the coverage of the window's sentence, not the window's length (the clause cosine is left
@@ -110,9 +111,46 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence]) -> list[tup
     return out
 
 
-def select_spans(q: Question, best: Evidence, shape: str | None = None) -> list[Evidence]:
-    """The spans that answer ``q`` around ``best`` (one per enumeration item), in document order."""
+def select_spans(q: Question, best: Evidence, shape: str | None = None, following=None) -> list[Evidence]:
+    """The spans that answer ``q`` around ``best`` (one per enumeration item), in document order. A list or measure
+    that runs to the end of its passage goes on into the next chunk of the document, ``following(chunk)``, when
+    given (the announcing sentence often closes one chunk and the items open the next)."""
     shape = shape or shape_of(q)
+    spans = _select_in(q, best, shape)
+    nxt = following(best.chunk) if following is not None and _runs_to_end(q, best, shape, spans) else None
+    if nxt is None:
+        return spans
+    joined = _joined(best.chunk, nxt)
+    return _split_at(_select_in(q, replace(best, hit=replace(best.hit, chunk=joined)), shape), best.hit, nxt)
+
+
+def _runs_to_end(q: Question, best: Evidence, shape: str, spans: list[Evidence]) -> bool:
+    """Whether a list, measure or announced answer reaches the end of its passage's text."""
+    text = best.chunk.text.rstrip()
+    return (shape in LONG_SHAPES or announces(spans[-1].text) or text.endswith(("：", ":"))) and \
+        spans[-1].end >= best.chunk.start + len(text)
+
+
+def _joined(chunk, nxt):
+    """One passage of ``chunk`` and the chunk after it; the whitespace between them (not stored) as a line break."""
+    overlap = max(0, chunk.end - nxt.start)
+    text = chunk.text + "\n" * max(0, nxt.start - chunk.end) + nxt.text[overlap:]
+    return replace(chunk, end=chunk.start + len(text), text=text)
+
+
+def _split_at(spans: list[Evidence], first_hit, nxt) -> list[Evidence]:
+    """The spans of a joined passage given back to the chunk each lies in (one crossing the seam is cut there)."""
+    out = []
+    for e in spans:
+        if e.start < first_hit.chunk.end:
+            out.append(replace(e, hit=first_hit, end=min(e.end, first_hit.chunk.end)))
+        if e.end > nxt.start and (piece := replace(e, hit=replace(first_hit, chunk=nxt), start=max(e.start, nxt.start))).text.strip():
+            out.append(piece)
+    out = [e for e in out if e.text.strip()]
+    return out or spans[:1]
+
+
+def _select_in(q: Question, best: Evidence, shape: str) -> list[Evidence]:
     chunk = best.chunk
     text, c0 = chunk.text, chunk.start
     sentences = list(split_spans(text, SENTENCE_ENDS))

@@ -311,6 +311,15 @@ class LexicalIndex:
         heads = [_chunk(m, t) for m, t in rows]
         return {c.source: c for c in heads}
 
+    def following(self, chunk: Chunk) -> Chunk | None:
+        """The next chunk of ``chunk``'s document: None at its end or for a document this index does not hold."""
+        with self._lock:
+            rows = next((r for (source, _h), (_d, r) in self._docs.items() if source == chunk.source), None)
+        if rows is None or not 0 <= chunk.ordinal + 1 < len(rows):
+            return None
+        got = self.chunks_at([rows[chunk.ordinal + 1]])
+        return got[0] if got and got[0].ordinal == chunk.ordinal + 1 and got[0].start >= chunk.start else None
+
     def all_chunks(self) -> list[Chunk]:
         """Every indexed chunk, in document order (for tests and tools; searching never builds this list)."""
         with self._lock:
