@@ -32,6 +32,7 @@ class ShapeRules:
     order: tuple[tuple[str, re.Pattern], ...]
     not_figure: re.Pattern
     boilerplate: re.Pattern
+    signature: re.Pattern
     ask_words: re.Pattern
     focus_chars: int
     items: tuple[tuple[str, re.Pattern], ...]  # numbering styles by kind
@@ -54,6 +55,7 @@ def rules() -> ShapeRules:
         order=tuple((name, re.compile(shapes[name])) for name in raw["order"]),
         not_figure=re.compile(raw["not_figure"]),
         boilerplate=re.compile(raw["boilerplate"], re.M),
+        signature=re.compile(raw["signature"]),
         ask_words=re.compile(raw["ask_words"]),
         focus_chars=int(raw["focus_chars"]),
         items=tuple((kind, re.compile(p)) for kind, p in marks["item"].items()),
@@ -112,7 +114,16 @@ def announces(text: str) -> bool:
 
 def is_boilerplate(text: str) -> bool:
     """A notice's preamble, addressee line, closing or signature ("现就有关事项通知如下", "各区人民政府：")."""
-    return bool(rules().boilerplate.search(text))
+    return bool(rules().boilerplate.search(text)) or is_signature(text)
+
+
+def is_signature(text: str) -> bool:
+    """A text that ends with a notice's signature: the issuing body and its date ("某某局 2020年2月2日").
+
+    >>> is_signature("泰州市某区行政审批局 2020年2月2日"), is_signature("自2020年2月22日起撤销交通卡口。")
+    (True, False)
+    """
+    return bool(rules().signature.search(text.rstrip()))
 
 
 def focus_terms(q: Question) -> tuple[str, ...]:

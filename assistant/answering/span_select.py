@@ -26,7 +26,8 @@ import re
 from dataclasses import replace
 
 from assistant.answering.question import Question
-from assistant.answering.shape import LONG_SHAPES, announces, focus_terms, is_boilerplate, is_heading, item_kind, rules, shape_of
+from assistant.answering.shape import (LONG_SHAPES, announces, focus_terms, is_boilerplate, is_heading, is_signature,
+                                       item_kind, rules, shape_of)
 from assistant.types import Evidence
 from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
 
@@ -102,7 +103,7 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
         if focus:  # the sentence names the thing asked about (its 优势, its 渠道)
             context = w.sentence_text + said
             fit += _FOCUS_WEIGHT * sum(1 for t in focus if t in context) / len(focus)
-        if is_boilerplate(said):
+        if is_boilerplate(said) and not (shape == "date" and is_signature(said)):  # when was it issued: its date
             fit -= _BOILERPLATE_PENALTY
         pattern = _SHAPE_MARKS.get(shape)
         if pattern is not None and pattern.search(said):
