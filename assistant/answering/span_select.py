@@ -35,8 +35,9 @@ _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９]")
 _FUNCTION_CHARS = frozenset("的了和与及或在对为是将把被由从等中上下有个之其")
 _DATE = re.compile(r"[0-9０-９〇零一二三四五六七八九十]+\s*[年月日时号]|[0-9０-９]+")
 _SHAPE_MARKS = {
-    "date": re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年|\d{1,2}\s*[:：]\s*\d{2}|[日月]起|[日月]前|截至|之日|期间|"
-                       r"\d+\s*(?:个)?(?:工作日|天|日|个月|周)"),
+    # a date, a time or a length of time ("期间" alone, as in 疫情防控期间, dates nothing)
+    "date": re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}\s*年|\d{1,2}\s*[:：]\s*\d{2}|[日月]起|[日月]前|截至|之日|"
+                       r"\d+\s*(?:个)?(?:工作日|天|日|个月|周|年)"),
     "entity": re.compile(r"[\u4e00-\u9fff]{1,10}?(?:部|厅|局|委|办|署|院|中心|政府|机关|银行|公司|集团|协会|医院|学校|大学|"
                          r"平台|网站|热线|窗口|社区|街道)"),
 }
@@ -98,7 +99,7 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
         # out: it hardly differs between the sentences of a notice, and the extra candidates have none)
         fit = (w.coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
                + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
-        if spans[0].start < _HEADLINE_CHARS:  # the headline and lead of a notice name its subject, not the answer
+        if _in_headline(spans[0]):  # the headline and lead of a notice name its subject, not the answer
             fit -= _HEADLINE_PENALTY
         if focus:  # the sentence names the thing asked about (its 优势, its 渠道)
             context = w.sentence_text + said
@@ -110,6 +111,14 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
             fit += _SHAPE_BONUS
         out.append((fit, spans))
     return out
+
+
+def _in_headline(span: Evidence) -> bool:
+    """Whether a span starts in its document's headline: the first characters, or inside the title that opens a
+    one-line text ("国务院联防联控机制发出通知：切实为基层减负…工作 关于…的通知 各省…：")."""
+    chunk = span.chunk
+    title = chunk.title if chunk.start == 0 and chunk.text.startswith(chunk.title) else ""
+    return span.start < max(_HEADLINE_CHARS, len(title))
 
 
 def select_spans(q: Question, best: Evidence, shape: str | None = None, following=None) -> list[Evidence]:
