@@ -163,6 +163,8 @@ class Evidence:
     coverage: float = 0.0  # share of the question's (idf-weighted) terms the span and its context carry
     dense: float = 0.0  # query–span cosine, where it was computed
     score: float = 0.0  # the ranking score of the answerer or verifier
+    lead_coverage: float = 0.0  # the coverage of the sentence together with the one before it (the answer often
+    # follows the sentence that names its subject)
 
     @property
     def chunk(self) -> Chunk:

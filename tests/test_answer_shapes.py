@@ -29,6 +29,9 @@ SHAPES = [
     ("热线电话是多少？", "figure"),
     ("共拨付资金多少亿元？", "figure"),
     ("绿色通道是协调哪几个部门开辟的？", "entity"),
+    ("春耕备播的要求是什么？", "measure"),  # the substance of a rule, not a definition
+    ("延长缴费期内缴费的政策是什么？", "measure"),
+    ("什么是密切接触者？", "definition"),
     ("How many cases were handled?", "figure"),
     ("Which measures were taken?", "list"),
 ]

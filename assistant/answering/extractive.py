@@ -112,8 +112,12 @@ class ExtractiveAnswerer:
         """
         windows: list[Evidence] = []
         sentences: list[tuple[Hit, int, int]] = []
+        before: dict[tuple[str, int], str] = {}  # (source, sentence start) -> the sentence before it in its chunk
         for rank, hit in enumerate(hits):
+            previous = ""
             for sent in split_spans(hit.chunk.text, SENTENCE_ENDS):
+                before[(hit.chunk.source, hit.chunk.start + sent[0])] = previous
+                previous = hit.chunk.text[sent[0] : sent[1]]
                 if looks_like_instruction(hit.chunk.text[sent[0] : sent[1]]):
                     continue  # documents are data: a sentence addressing the model is never quoted as an answer
                 c0 = hit.chunk.start
@@ -168,9 +172,10 @@ class ExtractiveAnswerer:
             sent_text = w.sentence_text
             context = " ".join((w.hit.chunk.title, w.hit.chunk.section, sent_text))
             w.coverage = coverage(context)
+            w.lead_coverage = max(w.coverage, coverage(context + " " + before.get((w.source, w.sentence[0]), "")))
             lowered = context.lower()
             if any(not any(alt in lowered for alt in group) for group in q.required) or out_of_scope(w):
-                w.coverage, w.dense = 0.0, 0.0
+                w.coverage, w.dense, w.lead_coverage = 0.0, 0.0, 0.0
         if misses is not None:
             # only evidence that would have answered, had it been in scope, says what is missing
             misses.extend(m for c, m in sorted(excluded, key=lambda cm: -cm[0])[:5] if c >= self.min_support)

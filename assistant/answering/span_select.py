@@ -43,6 +43,7 @@ _SHAPE_MARKS = {
 }
 _DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY, _BOILERPLATE_PENALTY = 0.0, 5, 0.2, 0.3
 _GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS, _FOCUS_WEIGHT = 0.25, 30, 0.4, 0.15, 0.3
+_LEAD_MARGIN = 0.1
 
 
 def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence], reader=None,
@@ -97,7 +98,10 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
         gain = _adds(_DATE.sub("", said) if shape != "date" else said, asked)
         # sentence-level: the coverage of the window's sentence, not the window's length (the clause cosine is left
         # out: it hardly differs between the sentences of a notice, and the extra candidates have none)
-        fit = (w.coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
+        # a sentence right after the one that names the subject is read with it (less a margin, so that a sentence
+        # carrying the terms itself still ranks first among equals)
+        coverage = max(w.coverage, w.lead_coverage - _LEAD_MARGIN) if _LEAD_MARGIN is not None else w.coverage
+        fit = (coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
                + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
         if _in_headline(spans[0]):  # the headline and lead of a notice name its subject, not the answer
             fit -= _HEADLINE_PENALTY
