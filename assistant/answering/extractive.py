@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
             for sent in split_spans(hit.chunk.text, SENTENCE_ENDS):
                 before[(hit.chunk.source, hit.chunk.start + sent[0])] = previous
                 previous = hit.chunk.text[sent[0] : sent[1]]
-                if looks_like_instruction(hit.chunk.text[sent[0] : sent[1]]):
+                if looks_like_instruction(previous):
                     continue  # documents are data: a sentence addressing the model is never quoted as an answer
                 c0 = hit.chunk.start
                 clauses = [(c0 + s, c0 + e) for s, e in split_spans(hit.chunk.text, CLAUSE_ENDS, *sent)]

@@ -83,10 +83,7 @@ def is_place(word: str) -> bool:
 @lru_cache(maxsize=1)
 def place_names() -> frozenset:
     """The names of ``data/place_names.txt`` and the short forms of the divisions (湖北省 → 湖北)."""
-    from importlib import resources
-
-    text = resources.files("assistant").joinpath("data", "place_names.txt").read_text(encoding="utf-8")
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    lines = data_file("place_names.txt")
     names = {line for line in lines if not line.startswith("@")}
     groups = sorted({g for line in lines if line.startswith("@") for g in (line[1:], line[1:].removesuffix("族"))},
                     key=len, reverse=True)  # 维吾尔族: 新疆维吾尔自治区

@@ -89,6 +89,7 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
     shape (a date for a date question, a body for an entity question)."""
     asked = _asked_chars(q.text)
     focus = focus_terms(q)
+    following = _once_per_chunk(following)  # every candidate of a passage would ask the lexical index again
     out = []
     for w in windows:
         if w.coverage <= 0.0:
@@ -100,7 +101,7 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
         # out: it hardly differs between the sentences of a notice, and the extra candidates have none)
         # a sentence right after the one that names the subject is read with it (less a margin, so that a sentence
         # carrying the terms itself still ranks first among equals)
-        coverage = max(w.coverage, w.lead_coverage - _LEAD_MARGIN) if _LEAD_MARGIN is not None else w.coverage
+        coverage = max(w.coverage, w.lead_coverage - _LEAD_MARGIN)
         fit = (coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
                + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
         if _in_headline(spans[0]):  # the headline and lead of a notice name its subject, not the answer
@@ -117,6 +118,20 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
     return out
 
 
+def _once_per_chunk(following):
+    """``following`` asked once per chunk (None stays None)."""
+    if following is None:
+        return None
+    seen: dict[tuple[str, int], object] = {}
+
+    def lookup(chunk):
+        key = (chunk.source, chunk.start)
+        if key not in seen:
+            seen[key] = following(chunk)
+        return seen[key]
+    return lookup
+
+
 def _in_headline(span: Evidence) -> bool:
     """Whether a span starts in its document's headline: the first characters, or inside the title that opens a
     one-line text ("国务院联防联控机制发出通知：切实为基层减负…工作 关于…的通知 各省…：")."""
@@ -131,14 +146,14 @@ def select_spans(q: Question, best: Evidence, shape: str | None = None, followin
     given (the announcing sentence often closes one chunk and the items open the next)."""
     shape = shape or shape_of(q)
     spans = _select_in(q, best, shape)
-    nxt = following(best.chunk) if following is not None and _runs_to_end(q, best, shape, spans) else None
+    nxt = following(best.chunk) if following is not None and _runs_to_end(best, shape, spans) else None
     if nxt is None:
         return spans
     joined = _joined(best.chunk, nxt)
     return _split_at(_select_in(q, replace(best, hit=replace(best.hit, chunk=joined)), shape), best.hit, nxt)
 
 
-def _runs_to_end(q: Question, best: Evidence, shape: str, spans: list[Evidence]) -> bool:
+def _runs_to_end(best: Evidence, shape: str, spans: list[Evidence]) -> bool:
     """Whether a list, measure or announced answer reaches the end of its passage's text."""
     text = best.chunk.text.rstrip()
     return (shape in LONG_SHAPES or announces(spans[-1].text) or text.endswith(("：", ":"))) and \
@@ -158,10 +173,9 @@ def _split_at(spans: list[Evidence], first_hit, nxt) -> list[Evidence]:
     for e in spans:
         if e.start < first_hit.chunk.end:
             out.append(replace(e, hit=first_hit, end=min(e.end, first_hit.chunk.end)))
-        if e.end > nxt.start and (piece := replace(e, hit=replace(first_hit, chunk=nxt), start=max(e.start, nxt.start))).text.strip():
-            out.append(piece)
-    out = [e for e in out if e.text.strip()]
-    return out or spans[:1]
+        if e.end > nxt.start:
+            out.append(replace(e, hit=replace(first_hit, chunk=nxt), start=max(e.start, nxt.start)))
+    return [e for e in out if e.text.strip()] or spans[:1]
 
 
 def _select_in(q: Question, best: Evidence, shape: str) -> list[Evidence]:

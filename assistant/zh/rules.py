@@ -17,8 +17,11 @@ from importlib import resources
 
 @lru_cache(maxsize=16)
 def data_file(name: str):
-    """A word-list file of ``assistant/data/`` (TOML or JSON), parsed once per process: the one loader of them."""
+    """A word-list file of ``assistant/data/`` (TOML, JSON, or a ``.txt`` list: its non-blank lines, ``#`` comments
+    left out), parsed once per process: the one loader of them."""
     text = resources.files("assistant").joinpath("data", name).read_text(encoding="utf-8")
+    if name.endswith(".txt"):
+        return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
     return json.loads(text) if name.endswith(".json") else tomllib.loads(text)
 
 
