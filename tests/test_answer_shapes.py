@@ -240,3 +240,32 @@ def test_a_heading_after_the_departments_of_the_item_before_is_a_heading():
     text = "（省商务厅、省财政厅） 4.全力做好春耕备播。抓住春季关键时期，做好种子、化肥等物资准备。5.稳定生猪生产。"
     spans = select_spans(analyze("全力做好春耕备播要求是什么？"), _window(text, "4.全力做好春耕备播"))
     assert [e.text for e in spans] == ["抓住春季关键时期，做好种子、化肥等物资准备。"]
+
+
+def test_echo_measures_the_question_wording_at_the_start_of_a_span():
+    from assistant.answering.span_select import echo, question_stem
+
+    text = "二、企业了解办事流程可登陆数字东城网站查询须知。三、鉴定结论将通过邮寄方式送达。"
+    stem = question_stem("企业如何了解办事流程？")
+    after_the_wording = _window(text, "登陆数字东城")
+    elsewhere = _window(text, "鉴定结论")
+    assert echo(stem, after_the_wording) > 0.8
+    assert echo(stem, elsewhere) < 0.2  # the sentence before is not this span's wording
+
+
+def test_every_candidate_feature_has_a_weight_and_the_fit_is_their_weighted_sum():
+    from assistant.answering.span_select import FIT_WEIGHTS, candidate_features, candidate_fits
+
+    text = "企业了解办事流程可登陆数字东城网站查询须知，也可拨打咨询电话。已出具的鉴定结论将通过邮寄方式送达本人。"
+    q = analyze("企业如何了解办事流程？")
+    windows = [_window(text, "登陆数字东城"), _window(text, "鉴定结论")]
+    for w in windows:
+        w.coverage = w.lead_coverage = 0.5
+    feats = candidate_features(q, "measure", windows)
+    assert feats and all(set(f) == set(FIT_WEIGHTS) for f, _ in feats)
+    fits = candidate_fits(q, "measure", windows)
+    for (f, _), (fit, _) in zip(feats, fits):
+        assert fit == pytest.approx(sum(FIT_WEIGHTS[k] * v for k, v in f.items()))
+    # all else equal, the span right after the question's own wording fits best
+    best = max(fits, key=lambda c: c[0])[1]
+    assert "登陆数字东城" in best[0].text

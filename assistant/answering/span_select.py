@@ -22,8 +22,10 @@ Evidence per item, so each item keeps its own citation.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
+from difflib import SequenceMatcher
 
 from assistant.answering.question import Question
 from assistant.answering.shape import (LONG_SHAPES, announces, focus_terms, is_boilerplate, is_heading, is_signature,
@@ -41,9 +43,8 @@ _SHAPE_MARKS = {
     "entity": re.compile(r"[\u4e00-\u9fff]{1,10}?(?:部|厅|局|委|办|署|院|中心|政府|机关|银行|公司|集团|协会|医院|学校|大学|"
                          r"平台|网站|热线|窗口|社区|街道)"),
 }
-_DENSE_WEIGHT, _HEADLINE_CHARS, _HEADLINE_PENALTY, _BOILERPLATE_PENALTY = 0.0, 5, 0.2, 0.3
-_GAIN_WEIGHT, _GAIN_FULL, _EMPTY_PENALTY, _SHAPE_BONUS, _FOCUS_WEIGHT = 0.25, 30, 0.4, 0.15, 0.3
-_LEAD_MARGIN = 0.1
+_HEADLINE_CHARS, _GAIN_FULL, _LEAD_MARGIN = 5, 30, 0.1
+_ECHO_BACK, _ECHO_MIN = 30, 2  # characters before the span within its sentence; shortest run that counts
 
 
 def choose_spans(q: Question, shape: str, best: Evidence, windows: list[Evidence], reader=None,
@@ -82,13 +83,44 @@ def reader_fits(q: Question, candidates: list[tuple[float, list[Evidence]]], rea
     return out
 
 
+# how much each feature of a candidate answer weighs in its fit (candidate_features); the span with the best fit is
+# quoted. Fitted by training/fit_span_weights.py (6 weights free, the rest at their hand-set values) on the ncp tuning
+# part and CMRC articles the probe does not use (BENCHMARKS.md, "Answer spans: fitted feature weights").
+FIT_WEIGHTS = {
+    "coverage": 1.0,      # the question's terms in the sentence (or the one before it, less a margin)
+    "dense": 0.0,         # the clause cosine: it hardly differs between the sentences of a notice
+    "rank": 0.1,          # 1 / (1 + the passage's rank)
+    "gain": 0.25,         # what the span says beyond the question, up to _GAIN_FULL characters
+    "empty": -0.4,        # the span adds under 5 characters of its own
+    "headline": -0.2,     # the span starts in the notice's headline: it names the subject, not the answer
+    "focus": 0.44,        # share of the question's focus words (its 优势, its 渠道) the sentence names
+    "boilerplate": -0.58, # a preamble, addressee line or signature (a signature answers a date question)
+    "shape": 0.15,        # the span has the asked shape's mark (a date, a body)
+    "echo": 0.38,         # how closely the words at the span's start repeat the question (echo)
+    "own": 0.35,          # the question's terms in the window's own sentence (not the one before it)
+    "focus_span": 0.0,    # share of the focus words in the quoted span itself
+    "asked_span": 0.1,    # share of the question's characters in the quoted span
+    "length": 0.0,        # log of the quoted span's length
+    "position": -0.27,    # how far into its document the span starts (0 at the top, 1 past 3,000 characters)
+    "items": 0.0,         # the span is an enumeration of several items
+}
+
+
 def candidate_fits(q: Question, shape: str, windows: list[Evidence],
                    following=None) -> list[tuple[float, list[Evidence]]]:
-    """(fit, spans) for each shortlisted window: its score, plus how much the selected spans say beyond the question
-    (a line that only repeats the subject, or a signature with a date, adds nothing), plus whether they have the asked
-    shape (a date for a date question, a body for an entity question)."""
+    """(fit, spans) for each shortlisted window: the weighted sum (FIT_WEIGHTS) of its candidate_features."""
+    return [(sum(FIT_WEIGHTS[k] * v for k, v in feats.items()), spans)
+            for feats, spans in candidate_features(q, shape, windows, following)]
+
+
+def candidate_features(q: Question, shape: str, windows: list[Evidence],
+                       following=None) -> list[tuple[dict[str, float], list[Evidence]]]:
+    """(features, spans) for each shortlisted window: how well its sentence carries the question, how much the
+    selected spans say beyond it (a line that only repeats the subject, or a signature with a date, adds nothing),
+    and whether they have the asked shape (a date for a date question, a body for an entity question)."""
     asked = _asked_chars(q.text)
     focus = focus_terms(q)
+    stem = question_stem(q.text)
     following = _once_per_chunk(following)  # every candidate of a passage would ask the lexical index again
     out = []
     for w in windows:
@@ -97,25 +129,49 @@ def candidate_fits(q: Question, shape: str, windows: list[Evidence],
         spans = select_spans(q, w, shape, following)
         said = "".join(e.text for e in spans)
         gain = _adds(_DATE.sub("", said) if shape != "date" else said, asked)
-        # sentence-level: the coverage of the window's sentence, not the window's length (the clause cosine is left
-        # out: it hardly differs between the sentences of a notice, and the extra candidates have none)
-        # a sentence right after the one that names the subject is read with it (less a margin, so that a sentence
-        # carrying the terms itself still ranks first among equals)
-        coverage = max(w.coverage, w.lead_coverage - _LEAD_MARGIN)
-        fit = (coverage + _DENSE_WEIGHT * w.dense + 0.1 / (1 + w.rank)
-               + _GAIN_WEIGHT * min(gain, _GAIN_FULL) / _GAIN_FULL - (_EMPTY_PENALTY if gain < 5 else 0.0))
-        if _in_headline(spans[0]):  # the headline and lead of a notice name its subject, not the answer
-            fit -= _HEADLINE_PENALTY
-        if focus:  # the sentence names the thing asked about (its 优势, its 渠道)
-            context = w.sentence_text + said
-            fit += _FOCUS_WEIGHT * sum(1 for t in focus if t in context) / len(focus)
-        if is_boilerplate(said) and not (shape == "date" and is_signature(said)):  # when was it issued: its date
-            fit -= _BOILERPLATE_PENALTY
+        headline = _in_headline(spans[0])
         pattern = _SHAPE_MARKS.get(shape)
-        if pattern is not None and pattern.search(said):
-            fit += _SHAPE_BONUS
-        out.append((fit, spans))
+        out.append(({
+            # sentence-level: a sentence right after the one that names the subject is read with it (less a margin,
+            # so that a sentence carrying the terms itself still ranks first among equals)
+            "coverage": max(w.coverage, w.lead_coverage - _LEAD_MARGIN),
+            "dense": w.dense,
+            "rank": 1.0 / (1 + w.rank),
+            "gain": min(gain, _GAIN_FULL) / _GAIN_FULL,
+            "empty": float(gain < 5),
+            "headline": float(headline),
+            "focus": sum(1 for t in focus if t in w.sentence_text + said) / len(focus) if focus else 0.0,
+            "boilerplate": float(is_boilerplate(said) and not (shape == "date" and is_signature(said))),
+            "shape": float(pattern is not None and bool(pattern.search(said))),
+            "echo": 0.0 if headline else echo(stem, spans[0]),
+            "own": w.coverage,
+            "focus_span": sum(1 for t in focus if t in said) / len(focus) if focus else 0.0,
+            "asked_span": len(asked & set(said)) / (len(asked) or 1),
+            "length": math.log1p(len(said)) / 6,
+            "position": min(1.0, spans[0].start / 3000),
+            "items": float(len(spans) > 1),
+        }, spans))
     return out
+
+
+def question_stem(question: str) -> str:
+    """The question without its question words, which no answer repeats ("北京市|为重点企业推荐成功上岗的人员都是|用工形式")."""
+    return rules().ask_words.sub("|", question.rstrip("？?。 "))
+
+
+def echo(stem: str, span: Evidence) -> float:
+    """How closely the words just before and at the start of ``span`` repeat the question: the share of the question
+    stem found there in runs of two characters or more. Users word a question after the passage they read, and the
+    answer is what follows that wording ("企业了解办事流程可|登陆数字东城…" for "企业如何了解…办事流程？")."""
+    text, local = span.chunk.text, span.start - span.chunk.start
+    first = next((e for _s, e in split_spans(text, CLAUSE_ENDS, local, min(len(text), local + 60))), local)
+    begins = max((s for s, _e in split_spans(text, SENTENCE_ENDS) if s <= local), default=0)
+    anchor = text[max(begins, local - _ECHO_BACK) : first]
+    content = sum(1 for ch in stem if _CONTENT.match(ch))
+    if not anchor or not content:
+        return 0.0
+    blocks = SequenceMatcher(None, stem, anchor, autojunk=False).get_matching_blocks()
+    return min(1.0, sum(b.size for b in blocks if b.size >= _ECHO_MIN) / content)
 
 
 def _once_per_chunk(following):
