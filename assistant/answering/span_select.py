@@ -165,8 +165,9 @@ def echo(stem: str, span: Evidence) -> float:
     answer is what follows that wording ("企业了解办事流程可|登陆数字东城…" for "企业如何了解…办事流程？")."""
     text, local = span.chunk.text, span.start - span.chunk.start
     first = next((e for _s, e in split_spans(text, CLAUSE_ENDS, local, min(len(text), local + 60))), local)
-    begins = max((s for s, _e in split_spans(text, SENTENCE_ENDS) if s <= local), default=0)
-    anchor = text[max(begins, local - _ECHO_BACK) : first]
+    back = max(0, local - _ECHO_BACK)
+    back = max([back] + [text.rfind(ch, back, local) + 1 for ch in SENTENCE_ENDS])  # within the span's sentence
+    anchor = text[back:first]
     content = sum(1 for ch in stem if _CONTENT.match(ch))
     if not anchor or not content:
         return 0.0
