@@ -15,21 +15,33 @@ import random
 from pathlib import Path
 
 CMRC = Path(__file__).resolve().parents[2] / "shared" / "data" / "qa" / "cmrc2018" / "cmrc2018_dev.json"
+ARTICLES, SEED = 25, 0  # the probe's defaults
+
+
+def sample_articles(data: list[dict], articles: int = ARTICLES, seed: int = SEED) -> list[dict]:
+    """The articles the probe is written from; with the defaults, the ones no training script may use."""
+    random.seed(seed)
+    return random.sample(data, articles)
+
+
+def probe_article_ids(data: list[dict] | None = None) -> set[str]:
+    """The ids of the default probe's articles (training scripts leave them out)."""
+    data = data if data is not None else json.loads(CMRC.read_text(encoding="utf-8"))["data"]
+    return {a["id"] for a in sample_articles(data)}
 
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("--articles", type=int, default=25)
+    p.add_argument("--articles", type=int, default=ARTICLES)
     p.add_argument("--per-paragraph", type=int, default=2)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--out", required=True)
     args = p.parse_args()
     out = Path(args.out)
     (out / "docs").mkdir(parents=True, exist_ok=True)
     data = json.loads(CMRC.read_text(encoding="utf-8"))["data"]
-    random.seed(args.seed)
     rows = []
-    for i, article in enumerate(random.sample(data, args.articles)):
+    for i, article in enumerate(sample_articles(data, args.articles, args.seed)):
         for paragraph in article["paragraphs"]:
             source = f"doc{i:02d}.txt"
             title = article.get("title", "")

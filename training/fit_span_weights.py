@@ -35,6 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.answering import span_select  # noqa: E402
+from benchmarks.cmrc_probe import probe_article_ids  # noqa: E402
 
 START = {  # the hand-set weights before the fit (main before 2026-12-02)
     "coverage": 1.0, "dense": 0.0, "rank": 0.1, "gain": 0.25, "empty": -0.4, "headline": -0.2, "focus": 0.3,
@@ -42,16 +43,6 @@ START = {  # the hand-set weights before the fit (main before 2026-12-02)
     "length": 0.0, "position": 0.0, "items": 0.0,
 }
 KEYS = list(START)
-
-
-def probe_articles() -> set[str]:
-    """The CMRC articles ``benchmarks/cmrc_probe.py`` samples by default (never trained on)."""
-    import random
-
-    dev = Path(__file__).resolve().parents[2] / "shared" / "data" / "qa" / "cmrc2018" / "cmrc2018_dev.json"
-    data = json.loads(dev.read_text(encoding="utf-8"))["data"]
-    random.seed(0)
-    return {a["id"] for a in random.sample(data, 25)}
 
 
 def candidates(store: str, gold_path: str, skip: set[str]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -114,28 +105,30 @@ def main() -> int:
     p.add_argument("--seeds", type=int, default=8)
     p.add_argument("--steps", type=int, default=6000)
     args = p.parse_args()
+    wanted = [("train", spec) for spec in args.train] + [("eval", spec) for spec in args.eval]
     sets = {}
     if args.cache and Path(args.cache).exists():
         with open(args.cache, "rb") as fh:
-            sets = pickle.load(fh)
-    else:
-        skip = probe_articles()
-        for role, specs in (("train", args.train), ("eval", args.eval)):
-            for spec in specs:
-                store, gold = spec.split(":", 1)
-                sets[(role, gold)] = candidates(store, gold, skip if role == "train" else set())
+            cached = pickle.load(fh)
+        if cached.get("sets") == wanted:  # features of other sets are asked again
+            sets = cached["features"]
+    if not sets:
+        skip = probe_article_ids()
+        for role, spec in wanted:
+            store, gold = spec.split(":", 1)
+            sets[(role, gold)] = candidates(store, gold, skip if role == "train" else set())
         if args.cache:
             with open(args.cache, "wb") as fh:
-                pickle.dump(sets, fh)
+                pickle.dump({"sets": wanted, "features": sets}, fh)
     train = [q for (role, _), qs in sets.items() if role == "train" for q in qs]
-    start = np.array([START[k] for k in KEYS])
+    base = np.array([START[k] for k in KEYS])
+    start = base.copy()
     fixed = [KEYS.index("coverage")]
     for spec in args.fix:
         name, _, value = spec.partition("=")
         fixed.append(KEYS.index(name))
         if value:
             start[KEYS.index(name)] = float(value)
-    base = np.array([START[k] for k in KEYS])
     runs = [climb(train, start, fixed, seed, args.steps) for seed in range(args.seeds)]
     fitted = np.round(np.mean(runs, axis=0), 2)
     print("| set | questions at span selection | a correct candidate exists | start chooses right | fitted |")

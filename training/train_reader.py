@@ -34,14 +34,15 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 QA = ROOT.parent / "shared" / "data" / "qa"
-PROBE_ARTICLES, PROBE_SEED = 25, 0  # benchmarks/cmrc_probe.py defaults
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.cmrc_probe import probe_article_ids  # noqa: E402
 
 
 def cmrc_examples(rng: random.Random, limit: int) -> list[tuple[str, str, int, int]]:
     """(question, context, answer start, answer end) from CMRC trial + the dev articles the probe does not use."""
     dev = json.loads((QA / "cmrc2018" / "cmrc2018_dev.json").read_text(encoding="utf-8"))["data"]
-    random.seed(PROBE_SEED)  # the probe's own sampling, replayed: its articles are excluded
-    probe = {a["id"] for a in random.sample(dev, PROBE_ARTICLES)}
+    probe = probe_article_ids(dev)  # the probe's own sampling, replayed: its articles are excluded
     trial = json.loads((QA / "cmrc2018" / "cmrc2018_trial.json").read_text(encoding="utf-8"))["data"]
     out = []
     for article in trial + [a for a in dev if a["id"] not in probe]:
