@@ -62,7 +62,7 @@ class Assistant:
 
         s = self.settings
         return ExtractiveAnswerer(self.embedder, min_support=s.answer_min_support, reader=load_reader(s),
-                                  reader_weight=s.reader_weight)
+                                  reader_weight=s.reader_weight, passages=s.answer_passages)
 
     @cached_property
     def llm(self):

@@ -52,6 +52,7 @@ class Settings:
     span_route: str = "rules"  # "rules" (clause rules) | "reader" (+ the trained span reader; lost: BENCHMARKS.md)
     reader_passages: int = 2  # passages the reader reads per question (latency: BENCHMARKS.md)
     reader_weight: float = 1.0  # weight of the reader's span log-probability against the rules' fit
+    answer_passages: int = 6  # top hits the extractive answerer reads (4 → 6 measured: BENCHMARKS.md, answer spans)
     answer_min_support: float = 0.3  # refusal threshold on the answer support score (calibrated: BENCHMARKS.md)
     max_question_chars: int = 2000
     max_file_bytes: int = 200 * 1024 * 1024  # larger files are refused before they are read

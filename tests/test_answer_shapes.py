@@ -269,3 +269,49 @@ def test_every_candidate_feature_has_a_weight_and_the_fit_is_their_weighted_sum(
     # all else equal, the span right after the question's own wording fits best
     best = max(fits, key=lambda c: c[0])[1]
     assert "登陆数字东城" in best[0].text
+
+
+def test_a_value_after_a_colon_is_quoted_up_to_the_line_break_a_space_stands_for():
+    # scraped notices keep line breaks as spaces: the colon's value ends there, even in a sentence over the cap
+    rest = " ".join(f"（{n}）预约电话 第{n}税务分局预约电话" for n in "二三四五六七八九十") * 2
+    text = f"（一）咨询电话 某某省纳税服务热线：12366 {rest}"
+    assert len(text) > rules().fact_max_chars
+    spans = select_spans(analyze("某某省纳税服务热线是什么？"), _window(text, "（一）咨询电话"))
+    assert spans[-1].text.endswith("热线：12366")
+    assert text[spans[0].start - 100 : spans[-1].end - 100].endswith("12366")
+
+
+def test_a_passage_two_documents_hold_word_for_word_is_cited_in_both(fake_settings, tmp_path):
+    from assistant.assistant import Assistant
+
+    shared = "对受疫情影响的中小企业，减免三个月房租，并缓缴社会保险费，缓缴期不超过六个月。"
+    texts = {
+        "city.txt": f"某市关于支持中小企业的通知\n各区：\n{shared}\n某市人民政府\n2020年2月10日\n",
+        "county.txt": f"某县转发市政府通知\n各乡镇：现将市政府通知转发如下。\n{shared}\n某县人民政府\n2020年2月12日\n",
+        "other.txt": "某市关于春耕的通知\n各区：做好种子、化肥等物资准备，确保不误农时。\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assistant = Assistant(fake_settings)
+    assert assistant.index(sorted(tmp_path.glob("*.txt"))).ok
+    answer = assistant.ask("对受疫情影响的中小企业有哪些支持？")
+    assert not answer.refused
+    by_source = {c.source.rsplit("/", 1)[-1]: c for c in answer.citations}
+    assert {"city.txt", "county.txt"} <= set(by_source) and "other.txt" not in by_source
+    for name in ("city.txt", "county.txt"):  # each copy is a verbatim slice of its own document
+        c = by_source[name]
+        assert texts[name][c.start : c.end] == c.quote and "减免三个月房租" in c.quote
+    assert answer.text.count(by_source["city.txt"].quote) == 1  # quoted once, with both markers
+    assert "[1][2]" in answer.text
+
+
+def test_copies_skip_short_quotes_and_the_quoted_document():
+    from assistant.answering.copies import copies_of
+    from assistant.types import Citation
+
+    a = Chunk("a.txt", 0, 30, "按规定执行。对受疫情影响的企业减免三个月房租。")
+    b = Chunk("b.txt", 0, 30, "按规定执行。对受疫情影响的企业减免三个月房租。")
+    hits = [Hit(a, 1.0), Hit(a, 0.9), Hit(b, 0.8)]
+    assert copies_of(Citation.of(a, 0, 5), hits) == []  # 按规定执行: too short to say it is the same passage
+    long = copies_of(Citation.of(a, 6, 23), hits)
+    assert [(c.source, c.quote) for c in long] == [("b.txt", "对受疫情影响的企业减免三个月房租。")]

@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from assistant.zh.numbers import find_figures
+from assistant.answering.copies import with_copies
 from assistant.answering.question import Question, analyze
 from assistant.answering import scope as scopes
 from assistant.answering.shape import shape_of
@@ -91,8 +92,10 @@ class ExtractiveAnswerer:
             return Answer(question=question, text=text, hits=tuple(hits), refused=True, language=q.language,
                           seconds=time.perf_counter() - started, support=support, notes=notes)
         chosen = self._select(q, best, windows, getattr(terms, "following", None))
-        citations = tuple(w.citation() for w in chosen)
-        text = _compose(q, citations)
+        quoted = [w.citation() for w in chosen]
+        groups = with_copies(quoted, hits) if q.language == "zh" else [(c,) for c in quoted]  # + identical copies
+        citations = tuple(c for g in groups for c in g)
+        text = _compose(q, groups)
         return Answer(question=question, text=text, citations=citations, hits=tuple(hits), refused=False,
                       language=q.language, seconds=time.perf_counter() - started, support=support)
 
@@ -138,7 +141,8 @@ class ExtractiveAnswerer:
         # an English word the glossary cannot map weighs like a term the documents never use
         total = (sum(weights) + len(q.unknown) * idf("\uffff")) or 1.0
 
-        def coverage(context: str) -> float:
+        def coverage(context: str) -> float:  # Latin terms are lower case (MTC: mtc)
+            context = context.lower()
             return sum(w for g, w in zip(groups, weights) if any(t in context for t in g)) / total if groups else 0.0
 
         sentence_dense: dict[tuple[str, int], float] = {}
@@ -323,9 +327,14 @@ def _figures_units(text: str) -> list[tuple[float, str]]:
     return [(f.value, f.unit) for f in find_figures(text) if not f.is_year]
 
 
-def _compose(q: Question, citations: tuple[Citation, ...]) -> str:
-    """A short answer: the figure first when one is asked for, then the quoted evidence with [n] markers."""
-    quotes = [f"{c.quote}[{i}]" for i, c in enumerate(citations, 1)]
+def _compose(q: Question, groups: list[tuple[Citation, ...]]) -> str:
+    """A short answer: the figure first when one is asked for, then each quoted span with the [n] of its citation and
+    of its copies in other documents."""
+    citations = tuple(g[0] for g in groups)
+    quotes, n = [], 0
+    for g in groups:
+        quotes.append(g[0].quote + "".join(f"[{n + k}]" for k in range(1, len(g) + 1)))
+        n += len(g)
     figures = []
     if q.wants_number:
         for c in citations:

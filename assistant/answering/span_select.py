@@ -44,6 +44,7 @@ _SHAPE_MARKS = {
                          r"平台|网站|热线|窗口|社区|街道)"),
 }
 _HEADLINE_CHARS, _GAIN_FULL, _LEAD_MARGIN = 5, 30, 0.1
+_BLANK = re.compile(r"[ \u3000\t]{1,}")  # scraped notices keep their line breaks as spaces
 _ECHO_BACK, _ECHO_MIN = 30, 2  # characters before the span within its sentence; shortest run that counts
 
 
@@ -285,6 +286,10 @@ def _end_in_sentence(text: str, start: int, e0: int, at_least: int, cap: int) ->
     end = None
     for s, e in split_spans(text, CLAUSE_ENDS, start, e0):
         if e - start > cap and end is not None and end > at_least:
+            if text[end : end + 1] in "：:":  # what the colon announces, up to the line break a space stands for
+                piece = _BLANK.search(text, s, e)
+                if piece is not None and piece.start() > s and piece.start() - start <= cap:
+                    end = piece.start()
             break
         end = e
     return end or e0
