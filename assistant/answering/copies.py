@@ -12,20 +12,20 @@ document that holds the text, not one chosen at random among identical copies. E
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 
 from assistant.types import Citation, Hit
+from assistant.zh.spans import CONTENT_CHAR
 
 MIN_CONTENT_CHARS = 12  # a shorter quote ("按规定执行") stands in many unrelated documents
 MAX_COPIES = 2  # documents cited beside the one quoted, per span
-_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９]")
 
 
-def copies_of(citation: Citation, hits: list[Hit] | tuple[Hit, ...], limit: int = MAX_COPIES) -> list[Citation]:
+def copies_of(citation: Citation, hits: Sequence[Hit], limit: int = MAX_COPIES) -> list[Citation]:
     """Citations of ``citation.quote`` in the chunks of other documents among ``hits``, best hit first, one per
     document, at most ``limit``."""
     quote = citation.quote.strip()
-    if len(_CONTENT.findall(quote)) < MIN_CONTENT_CHARS:
+    if len(CONTENT_CHAR.findall(quote)) < MIN_CONTENT_CHARS:
         return []
     out: list[Citation] = []
     seen = {citation.source}
@@ -44,6 +44,6 @@ def copies_of(citation: Citation, hits: list[Hit] | tuple[Hit, ...], limit: int 
     return out
 
 
-def with_copies(citations: tuple[Citation, ...], hits) -> list[tuple[Citation, ...]]:
+def with_copies(citations: Sequence[Citation], hits: Sequence[Hit]) -> list[tuple[Citation, ...]]:
     """Each citation followed by its copies in other documents: one group per quoted span."""
     return [(c, *copies_of(c, hits)) for c in citations]

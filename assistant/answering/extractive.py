@@ -140,9 +140,10 @@ class ExtractiveAnswerer:
         weights = [max(idf(t) for t in g) for g in groups]
         # an English word the glossary cannot map weighs like a term the documents never use
         total = (sum(weights) + len(q.unknown) * idf("\uffff")) or 1.0
+        fold = any(ch.isascii() and ch.isalpha() for g in groups for t in g for ch in t)  # Latin terms: lower case
 
-        def coverage(context: str) -> float:  # Latin terms are lower case (MTC: mtc)
-            context = context.lower()
+        def coverage(context: str) -> float:
+            context = context.lower() if fold else context
             return sum(w for g, w in zip(groups, weights) if any(t in context for t in g)) / total if groups else 0.0
 
         sentence_dense: dict[tuple[str, int], float] = {}
@@ -328,8 +329,7 @@ def _figures_units(text: str) -> list[tuple[float, str]]:
 
 
 def _compose(q: Question, groups: list[tuple[Citation, ...]]) -> str:
-    """A short answer: the figure first when one is asked for, then each quoted span with the [n] of its citation and
-    of its copies in other documents."""
+    """A short answer: the figure first when one is asked for, then each quoted span with its [n] and its copies'."""
     citations = tuple(g[0] for g in groups)
     quotes, n = [], 0
     for g in groups:

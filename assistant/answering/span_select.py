@@ -31,9 +31,8 @@ from assistant.answering.question import Question
 from assistant.answering.shape import (LONG_SHAPES, announces, focus_terms, is_boilerplate, is_heading, is_signature,
                                        item_kind, rules, shape_of)
 from assistant.types import Evidence
-from assistant.zh.spans import CLAUSE_ENDS, SENTENCE_ENDS, split_spans
+from assistant.zh.spans import CLAUSE_ENDS, CONTENT_CHAR as _CONTENT, SENTENCE_ENDS, split_spans
 
-_CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９]")
 _FUNCTION_CHARS = frozenset("的了和与及或在对为是将把被由从等中上下有个之其")
 _DATE = re.compile(r"[0-9０-９〇零一二三四五六七八九十]+\s*[年月日时号]|[0-9０-９]+")
 _SHAPE_MARKS = {

@@ -6,6 +6,9 @@
 """
 from __future__ import annotations
 
+import re
+
+CONTENT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９]")  # a character that carries content (not punctuation)
 SPACE = " \t\r\n\u3000\xa0"
 BLANK = " \t\r\n\u3000\xa0\ufeff"  # whitespace around lines and chunks (a BOM included)
 SENTENCE_ENDS = "。！？!?；;\n"
