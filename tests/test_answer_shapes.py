@@ -5,7 +5,7 @@ The passages are written for these tests in the style of policy notices (not tak
 import pytest
 
 from assistant.answering.question import analyze
-from assistant.answering.shape import announces, is_heading, item_kind, rules, shape_of
+from assistant.answering.shape import announces, focus_terms, is_boilerplate, is_heading, item_kind, rules, shape_of
 from assistant.answering.span_select import select_spans
 from assistant.types import Chunk, Evidence, Hit
 
@@ -315,3 +315,25 @@ def test_copies_skip_short_quotes_and_the_quoted_document():
     assert copies_of(Citation.of(a, 0, 5), hits) == []  # 按规定执行: too short to say it is the same passage
     long = copies_of(Citation.of(a, 6, 23), hits)
     assert [(c.source, c.quote) for c in long] == [("b.txt", "对受疫情影响的企业减免三个月房租。")]
+
+
+@pytest.mark.parametrize("question, wanted, dropped", [
+    ("贵州如何对重点区域和公共区域消毒？", (), ("贵州",)),  # a place names the notice's region, not what is asked
+    ("通知中对于文件和开会提出了什么要求？", (), ("提出",)),  # a framing verb says the shape of the answer
+    ("网络云平台何时开通？", ("平台", "开通"), ()),
+])
+def test_focus_terms_leave_out_places_and_framing_verbs(question, wanted, dropped):
+    focus = focus_terms(analyze(question))
+    assert all(t in focus for t in wanted)
+    assert not any(t in focus for t in dropped)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a scraped notice keeps its line breaks as spaces: its header's document number and addressee line mid-text
+    ("关于强化金融支持的通知 银发〔2020〕29号　新型冠状病毒感染的肺炎疫情发生以来", True),
+    ("关于切实为基层减负的通知 各省、自治区、直辖市联防联控机制（领导小组、指挥部）： 做好防控工作", True),
+    ("根据《通知》（工信明电〔2020〕14号）精神，制定如下措施的第一条", False),  # a document cited in the text
+    ("会议要求，各地要加强管理：一是返还失业保险费", False),  # 各地要…： is a sentence, not an addressee line
+])
+def test_boilerplate_finds_a_header_inside_a_scraped_line(text, expected):
+    assert is_boilerplate(text) is expected

@@ -328,7 +328,7 @@ def check(q: Scope, ev) -> Miss | None:
         return Miss("modality", _MODALITY_ZH[q.modality], _MODALITY_ZH[s.modality], chunk.source)
     context = " ".join((chunk.title or "", chunk.section or "", sentence, chunk.source or ""))
     for region in q.regions:
-        if region not in context and _region_stem(region) not in context and region_conflict(chunk, context):
+        if region not in context and _region_stem(region) not in context and region_conflict(chunk, context, q.regions):
             return Miss("region", region, "", chunk.source)
     miss = _modifier_miss(q.modifiers, (chunk.section or "") + " " + sentence)
     if miss:

@@ -146,20 +146,24 @@ def is_scope_phrase(word: str) -> bool:
     return any(w in word and len(word) - len(w) <= 2 for w in terms()["scope_words"] if len(w) >= 2)
 
 
-def region_conflict(chunk, context: str) -> bool:
+def region_conflict(chunk, context: str, asked: tuple[str, ...] = ()) -> bool:
     """A report speaks for its own area, so one that does not name the asked region is out of scope; a notice or
     news item often names its region only in its header, so it is out of scope only when it names another one.
-    A region it excepts ("除湖北省外的其他省份") is not the one it speaks for.
+    A region it excepts ("除湖北省外的其他省份") is not the one it speaks for, nor is one the question also asks
+    about (泰州市海陵区: a sentence of 海陵区 that leaves out 泰州市).
 
     >>> from types import SimpleNamespace as NS
     >>> region_conflict(NS(kind="notice"), "除湖北省外，其他省份可结合实际阶段性减免企业社会保险费")
     False
     >>> region_conflict(NS(kind="notice"), "湖北省可免征中小微企业养老保险单位缴费")
     True
+    >>> region_conflict(NS(kind="notice"), "可拨打海陵区审批服务热线", asked=("泰州市", "海陵区"))
+    False
     """
     if getattr(chunk, "kind", "") == "report":
         return True
-    return bool(regions_in(_EXCEPTED.sub("，", context)))
+    stems = {_region_stem(a) for a in asked}
+    return any(r not in asked and _region_stem(r) not in stems for r in regions_in(_EXCEPTED.sub("，", context)))
 
 
 _EXCEPTED = re.compile(r"除(?:了)?[^，,。；;：:]{1,24}?(?:以外|之外|外)")

@@ -136,7 +136,15 @@ def focus_terms(q: Question) -> tuple[str, ...]:
     near = "".join(q.text[max(0, m.start() - n) : m.end() + n] for m in rules().ask_words.finditer(q.text))
     asked = {m.group(0) for m in rules().ask_words.finditer(q.text)}
     from assistant.answering.question import _FRAMING  # 措施, 要求, 方面…: they say the shape, not the thing asked about
+    from assistant.answering.scope_words import is_place
 
-    return tuple(t for t in q.terms if len(t) >= 2 and t in near and t not in _FRAMING and not any(a in t for a in asked)
+    # a place (贵州如何…) names the notice's region, not the thing asked about; a framing verb (提出了什么要求) the shape
+    return tuple(t for t in q.terms if len(t) >= 2 and t in near and t not in _FRAMING and t not in _FRAMING_VERBS
+                 and not is_place(t) and not any(a in t for a in asked)
                  and not any(t != u and t in u and u in near for u in q.terms))
+
+
+# verbs that frame what a question asks for ("提出了什么要求", "采取哪些措施", "出台了什么政策"): every sentence that
+# announces the notice's measures has them, the measure itself seldom does
+_FRAMING_VERBS = frozenset("提出 出台 采取 做出 作出 开展 推出 实行 实施 发出 下发 印发 发布 制定".split())
 
