@@ -163,7 +163,7 @@ def region_conflict(chunk, context: str, asked: tuple[str, ...] = ()) -> bool:
     if getattr(chunk, "kind", "") == "report":
         return True
     stems = {_region_stem(a) for a in asked}
-    return any(r not in asked and _region_stem(r) not in stems for r in regions_in(_EXCEPTED.sub("，", context)))
+    return any(_region_stem(r) not in stems for r in regions_in(_EXCEPTED.sub("，", context)))
 
 
 _EXCEPTED = re.compile(r"除(?:了)?[^，,。；;：:]{1,24}?(?:以外|之外|外)")

@@ -35,6 +35,7 @@ class ShapeRules:
     signature: re.Pattern
     ask_words: re.Pattern
     focus_chars: int
+    framing_verbs: frozenset  # verbs that frame what is asked (提出了什么要求): never a focus term
     items: tuple[tuple[str, re.Pattern], ...]  # numbering styles by kind
     announce: re.Pattern
     heading_max_chars: int
@@ -58,6 +59,7 @@ def rules() -> ShapeRules:
         signature=re.compile(raw["signature"]),
         ask_words=re.compile(raw["ask_words"]),
         focus_chars=int(raw["focus_chars"]),
+        framing_verbs=frozenset(raw["framing_verbs"]),
         items=tuple((kind, re.compile(p)) for kind, p in marks["item"].items()),
         announce=re.compile(marks["announce"]),
         heading_max_chars=int(marks["heading_max_chars"]),
@@ -139,12 +141,7 @@ def focus_terms(q: Question) -> tuple[str, ...]:
     from assistant.answering.scope_words import is_place
 
     # a place (贵州如何…) names the notice's region, not the thing asked about; a framing verb (提出了什么要求) the shape
-    return tuple(t for t in q.terms if len(t) >= 2 and t in near and t not in _FRAMING and t not in _FRAMING_VERBS
+    verbs = rules().framing_verbs
+    return tuple(t for t in q.terms if len(t) >= 2 and t in near and t not in _FRAMING and t not in verbs
                  and not is_place(t) and not any(a in t for a in asked)
                  and not any(t != u and t in u and u in near for u in q.terms))
-
-
-# verbs that frame what a question asks for ("提出了什么要求", "采取哪些措施", "出台了什么政策"): every sentence that
-# announces the notice's measures has them, the measure itself seldom does
-_FRAMING_VERBS = frozenset("提出 出台 采取 做出 作出 开展 推出 实行 实施 发出 下发 印发 发布 制定".split())
-
